@@ -1,0 +1,415 @@
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm_config.h"
+#include "crm_db.h"
+#include "crm_record.h"
+#include "crm_stream.h"
+#include "crm_util.h"
+#include "cli.h"
+
+static const struct cli_opt db_opts[] = {
+	{ "db", CLI_DB, "PATH", "the database file (default: CRM_DB, "
+	    "then $XDG_DATA_HOME/crm/crm.db)" },
+	CLI_OPT_END
+};
+
+static const struct cli_opt out_opts[] = {
+	{ "format", CLI_FORMAT, "FORMAT", "jsonl, json, csv, tsv or table "
+	    "(default: table on a terminal, else jsonl)" },
+	{ "fields", CLI_FIELDS, "LIST", "print these fields, in this order "
+	    "(comma-separated)" },
+	CLI_OPT_END
+};
+
+static const struct cli_opt help_opts[] = {
+	{ "help", CLI_HELP, NULL, "show this help and exit" },
+	CLI_OPT_END
+};
+
+static void
+print_opts(FILE *fp, const struct cli_opt *o)
+{
+	char left[64];
+
+	for (; o != NULL && o->name != NULL; o++) {
+		if (o->key < 256 && isalpha(o->key))
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->key,
+			    o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+			    o->arg ? " " : "", o->arg ? o->arg : "");
+		if (strlen(left) < 26)
+			fprintf(fp, "  %-26s %s\n", left, o->help);
+		else
+			fprintf(fp, "  %s\n  %-26s %s\n", left, "", o->help);
+	}
+}
+
+static void
+usage_line(FILE *fp, const struct cli *cli)
+{
+	const struct cli_verb *v = cli->verb;
+
+	fprintf(fp, "usage: %s %s [options]%s%s\n", cli->prog->name, v->name,
+	    v->args ? " " : "", v->args ? v->args : "");
+}
+
+static void
+verb_help(const struct cli *cli)
+{
+	const struct cli_verb *v = cli->verb;
+
+	usage_line(stdout, cli);
+	printf("\n%s\n\noptions:\n", v->summary);
+	print_opts(stdout, v->opts);
+	if (v->flags & CLI_OUTPUT)
+		print_opts(stdout, out_opts);
+	if (v->flags & CLI_DBOPT)
+		print_opts(stdout, db_opts);
+	print_opts(stdout, help_opts);
+	printf("\nSee %s(1).\n", cli->prog->name);
+}
+
+static void
+prog_help(const struct cli_prog *p, FILE *fp)
+{
+	const struct cli_verb *v;
+
+	fprintf(fp, "usage: %s [--db PATH] COMMAND [options] [args]\n\n%s\n\n"
+	    "commands:\n", p->name, p->summary);
+	for (v = p->verbs; v->name != NULL; v++)
+		fprintf(fp, "  %-10s %s\n", v->name, v->summary);
+	fprintf(fp, "\nRun '%s COMMAND --help' for the options of a command; "
+	    "see %s(1).\n", p->name, p->name);
+}
+
+void
+cli_usage_error(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s%s%s: ", cli->prog->name, cli->verb ? " " : "",
+	    cli->verb ? cli->verb->name : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (cli->verb != NULL)
+		usage_line(stderr, cli);
+	else
+		fprintf(stderr, "usage: %s [--db PATH] COMMAND [options] "
+		    "[args]\n", cli->prog->name);
+	crm_db_close(cli->db);
+	crm_error_free(cli->pending);
+	crm_config_free();
+	exit(CRM_EXIT_USAGE);
+}
+
+static void
+raise_status(struct cli *cli, int code)
+{
+	if (cli->status == 0)
+		cli->status = code;
+}
+
+int
+cli_error(struct cli *cli, struct crm_error *err)
+{
+	int code;
+
+	if (err == NULL)
+		return 0;
+	fprintf(stderr, "%s: %s\n", cli->prog->name, err->msg);
+	code = err->code ? err->code : CRM_EXIT_FAIL;
+	raise_status(cli, code);
+	crm_error_free(err);
+	return code;
+}
+
+void
+cli_warn(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli->prog->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	raise_status(cli, CRM_EXIT_FAIL);
+}
+
+/* Append the options of o to the getopt tables. */
+static void
+add_opts(const struct cli_opt *o, struct option *lo, size_t *nlo,
+    struct crm_buf *so)
+{
+	for (; o != NULL && o->name != NULL; o++) {
+		lo[*nlo].name = o->name;
+		lo[*nlo].has_arg = o->arg ? required_argument : no_argument;
+		lo[*nlo].flag = NULL;
+		lo[*nlo].val = o->key;
+		(*nlo)++;
+		if (o->key < 256 && isalpha(o->key)) {
+			crm_buf_addch(so, o->key);
+			if (o->arg)
+				crm_buf_addch(so, ':');
+		}
+	}
+}
+
+int
+cli_getopt(struct cli *cli, int argc, char **argv, const char **arg,
+    int *ind)
+{
+	const struct cli_verb *v = cli->verb;
+	struct option lo[64];
+	struct crm_buf so = CRM_BUF_INIT;
+	size_t nlo = 0;
+	int c;
+
+	crm_buf_adds(&so, ":");
+	add_opts(v->opts, lo, &nlo, &so);
+	if (v->flags & CLI_OUTPUT)
+		add_opts(out_opts, lo, &nlo, &so);
+	if (v->flags & CLI_DBOPT)
+		add_opts(db_opts, lo, &nlo, &so);
+	add_opts(help_opts, lo, &nlo, &so);
+	memset(&lo[nlo], 0, sizeof(lo[nlo]));
+	opterr = 0;
+	for (;;) {
+		c = getopt_long(argc, argv, so.buf, lo, NULL);
+		*ind = optind;
+		*arg = optarg;
+		switch (c) {
+		case CLI_HELP:
+			verb_help(cli);
+			crm_buf_release(&so);
+			crm_config_free();
+			exit(fflush(stdout) == 0 ? 0 : 1);
+		case CLI_DB:
+			cli->db_flag = optarg;
+			continue;
+		case CLI_FORMAT:
+			cli->format = optarg;
+			continue;
+		case CLI_FIELDS:
+			cli->fields = optarg;
+			continue;
+		case '?':
+		case ':':
+			crm_buf_release(&so);
+			if (optopt != 0 && optopt < 256)
+				cli_usage_error(cli, "%s option -%c",
+				    c == ':' ? "missing argument for" :
+				    "unknown", optopt);
+			cli_usage_error(cli, "%s option %s",
+			    c == ':' ? "missing argument for" : "unknown",
+			    argv[optind - 1]);
+		default:
+			crm_buf_release(&so);
+			return c;
+		}
+	}
+}
+
+struct crm_error *
+cli_db(struct cli *cli, int mode)
+{
+	struct crm_error *err;
+	char *path;
+
+	if (cli->db != NULL)
+		return NULL;
+	if ((err = crm_db_resolve(cli->db_flag, &path)) != NULL)
+		return err;
+	err = crm_db_open(path, mode, &cli->db);
+	free(path);
+	return err;
+}
+
+struct crm_error *
+cli_out(struct cli *cli, const char *const *known, const char *const *columns,
+    const char *const *table_columns, struct crm_out **out)
+{
+	struct crm_error *err;
+	enum crm_format fmt;
+
+	if ((err = crm_format_parse(cli->format, stdout, &fmt)) != NULL)
+		return crm_error_prefix(err, "--format");
+	return crm_out_new(stdout, fmt, cli->fields, known, columns,
+	    table_columns, out);
+}
+
+long
+cli_each_ref(struct cli *cli, int argc, char **argv, const char *const *keys,
+    void (*fn)(struct cli *, const char *, void *), void *arg)
+{
+	struct crm_error *err;
+	struct crm_refs *refs;
+	char *ref;
+	long n = 0;
+	int i, rc;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") != 0) {
+			fn(cli, argv[i], arg);
+			n++;
+			continue;
+		}
+		refs = crm_refs_new(stdin, "stdin", keys);
+		while ((rc = crm_refs_next(refs, &ref, &err)) != 0) {
+			if (rc < 0) {
+				cli_error(cli, crm_error_prefix(err, "stdin"));
+				continue;
+			}
+			fn(cli, ref, arg);
+			free(ref);
+			n++;
+		}
+		crm_refs_free(refs);
+	}
+	return n;
+}
+
+/* --completion-helper [VERB | values OPTION] */
+static int
+completion(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_verb *v;
+	const struct cli_opt *sets[4], *o;
+	size_t i, n = 0;
+
+	if (argc == 0) {
+		for (v = cli->prog->verbs; v->name != NULL; v++)
+			printf("%s\n", v->name);
+		return 0;
+	}
+	if (strcmp(argv[0], "values") == 0 && argc == 2) {
+		if (strcmp(argv[1], "format") == 0)
+			printf("jsonl\njson\ncsv\ntsv\ntable\n");
+		else if (cli->prog->values != NULL)
+			cli->prog->values(cli, argv[1]);
+		return 0;
+	}
+	for (v = cli->prog->verbs; v->name != NULL; v++)
+		if (strcmp(v->name, argv[0]) == 0)
+			break;
+	if (v->name == NULL)
+		return 0;
+	sets[n++] = v->opts;
+	if (v->flags & CLI_OUTPUT)
+		sets[n++] = out_opts;
+	if (v->flags & CLI_DBOPT)
+		sets[n++] = db_opts;
+	sets[n++] = help_opts;
+	for (i = 0; i < n; i++)
+		for (o = sets[i]; o != NULL && o->name != NULL; o++)
+			printf("--%s%s\n", o->name, o->arg ? "=" : "");
+	return 0;
+}
+
+static int
+finish(struct cli *cli, int status)
+{
+	crm_error_free(cli->pending);
+	cli->pending = NULL;
+	crm_db_close(cli->db);
+	cli->db = NULL;
+	crm_config_free();
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno != EPIPE) {
+			fprintf(stderr, "%s: write error: %s\n",
+			    cli->prog->name, strerror(errno));
+			if (status == 0)
+				status = CRM_EXIT_FAIL;
+		}
+	}
+	return status;
+}
+
+static const struct cli_verb *
+find_verb(struct cli *cli, const char *name)
+{
+	const struct cli_verb *v;
+	const char *names[64], *hint;
+	size_t n = 0;
+
+	for (v = cli->prog->verbs; v->name != NULL; v++) {
+		if (strcmp(v->name, name) == 0)
+			return v;
+		if (n < 64)
+			names[n++] = v->name;
+	}
+	hint = crm_suggest(name, names, n);
+	if (hint != NULL)
+		cli_usage_error(cli, "unknown command \"%s\" (did you mean "
+		    "\"%s\"?)", name, hint);
+	cli_usage_error(cli, "unknown command \"%s\"", name);
+}
+
+int
+cli_main(const struct cli_prog *prog, int argc, char **argv)
+{
+	struct cli cli;
+	struct crm_error *cfg_err;
+	int i, status;
+
+	memset(&cli, 0, sizeof(cli));
+	cli.prog = prog;
+	signal(SIGPIPE, SIG_IGN);
+	/* A broken config file must not keep --help from working. */
+	cfg_err = cli.pending = crm_config_load();
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			prog_help(prog, stdout);
+			return finish(&cli, 0);
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("%s (crm) %s\n", prog->name, CRM_VERSION);
+			return finish(&cli, 0);
+		} else if (strcmp(argv[i], "--completion-helper") == 0) {
+			return finish(&cli, completion(&cli, argc - i - 1,
+			    argv + i + 1));
+		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+			cli.db_flag = argv[++i];
+		else if (strncmp(argv[i], "--db=", 5) == 0)
+			cli.db_flag = argv[i] + 5;
+		else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else
+			cli_usage_error(&cli, "unknown option %s", argv[i]);
+	}
+	if (i >= argc) {
+		prog_help(prog, stderr);
+		return finish(&cli, CRM_EXIT_USAGE);
+	}
+	if (strcmp(argv[i], "help") == 0) {
+		if (i + 1 >= argc) {
+			prog_help(prog, stdout);
+			return finish(&cli, 0);
+		}
+		cli.verb = find_verb(&cli, argv[i + 1]);
+		verb_help(&cli);
+		return finish(&cli, 0);
+	}
+	cli.verb = find_verb(&cli, argv[i]);
+	if (cfg_err != NULL) {
+		cli.pending = NULL;
+		return finish(&cli, cli_error(&cli, cfg_err));
+	}
+	status = cli.verb->run(&cli, argc - i, argv + i);
+	if (status == 0)
+		status = cli.status;
+	return finish(&cli, status);
+}

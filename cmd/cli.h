@@ -1,0 +1,117 @@
+/*
+ * The command-line front shared by every crm-* command: the verb table,
+ * option parsing over one option table per verb (which also feeds --help
+ * and the completion helper), the common options (--db, -o/--format,
+ * --fields, --help), opening the database, printing the one final error
+ * and checking stdout at exit.  Unlike lib/, this layer prints and exits.
+ */
+#ifndef CRM_CLI_H
+#define CRM_CLI_H
+
+#include <stdio.h>
+
+#include "crm_db.h"
+#include "crm_error.h"
+#include "crm_record.h"
+
+/* Keys of the common options; a verb's own keys are letters or >= 300. */
+#define CLI_DB		256
+#define CLI_FIELDS	257
+#define CLI_HELP	'h'
+#define CLI_FORMAT	'o'
+
+struct cli_opt {
+	const char	*name;		/* long name: "email" */
+	int		 key;		/* short letter, or a number >= 300 */
+	const char	*arg;		/* argument name ("EMAIL"), NULL: flag */
+	const char	*help;		/* one line */
+};
+#define CLI_OPT_END { NULL, 0, NULL, NULL }
+
+/* What a verb takes besides its own options. */
+#define CLI_DBOPT	0x1	/* --db PATH */
+#define CLI_OUTPUT	0x2	/* -o FORMAT, --fields LIST */
+
+struct cli;
+
+struct cli_verb {
+	const char		*name;
+	int			(*run)(struct cli *cli, int argc, char **argv);
+	const char		*args;		/* "REF..." or NULL */
+	const char		*summary;	/* one line */
+	const struct cli_opt	*opts;		/* may be NULL */
+	int			 flags;		/* CLI_DBOPT | CLI_OUTPUT */
+};
+
+struct cli_prog {
+	const char		*name;		/* "crm-contact" */
+	const char		*summary;
+	const struct cli_verb	*verbs;		/* ends with a NULL name */
+	/*
+	 * Completion values for an option's argument ("stage": the stages
+	 * in the database), one a line on stdout; NULL when none.
+	 */
+	void			(*values)(struct cli *cli, const char *opt);
+};
+
+struct cli {
+	const struct cli_prog	*prog;
+	const struct cli_verb	*verb;
+	const char		*db_flag;	/* --db, or NULL */
+	const char		*format;	/* -o, or NULL */
+	const char		*fields;	/* --fields, or NULL */
+	struct crm_db		*db;		/* opened by cli_db() */
+	int			 status;	/* first failing exit status */
+	struct crm_error	*pending;	/* a config error not yet shown */
+};
+
+/*
+ * main() of a command: handles --help, --version, --completion-helper,
+ * the verb lookup, and the exit (stdout flushed and checked, the database
+ * closed).  Returns the exit status.
+ */
+int	 cli_main(const struct cli_prog *prog, int argc, char **argv);
+
+/*
+ * getopt_long over the verb's options and the common ones, which it
+ * handles itself; --help prints the verb's usage and exits 0, a bad
+ * option prints the error and the usage line and exits 2.  Returns the
+ * key of a verb option (its argument in *arg), or -1 at the end, when
+ * *ind is the index of the first operand.
+ */
+int	 cli_getopt(struct cli *cli, int argc, char **argv, const char **arg,
+	    int *ind);
+
+/* Exit 2 with "PROG VERB: MSG" and the usage line. */
+void	 cli_usage_error(struct cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+/* Print "PROG: MSG" for err, free it, raise cli->status; returns code. */
+int	 cli_error(struct cli *cli, struct crm_error *err);
+/* Print "PROG: MSG" as a warning and raise cli->status to 1. */
+void	 cli_warn(struct cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Open the database (once) in mode CRM_DB_READ or CRM_DB_WRITE. */
+struct crm_error *cli_db(struct cli *cli, int mode);
+
+/*
+ * A record writer on stdout honouring -o, --fields and CRM_FORMAT; the
+ * lists are as for crm_out_new().
+ */
+struct crm_error *cli_out(struct cli *cli, const char *const *known,
+	    const char *const *columns, const char *const *table_columns,
+	    struct crm_out **out);
+
+/*
+ * Operands that are references: each argument, where "-" reads one a line
+ * from stdin (crm_refs with keys).  fn is called for each; a bad stdin line
+ * is reported and counted as a failure.  Returns the number of references
+ * handed to fn.
+ */
+long	 cli_each_ref(struct cli *cli, int argc, char **argv,
+	    const char *const *keys,
+	    void (*fn)(struct cli *cli, const char *ref, void *arg),
+	    void *arg);
+
+#endif

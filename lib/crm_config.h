@@ -1,0 +1,28 @@
+/*
+ * Configuration: a value is taken from the command-line flag, else the
+ * environment (CRM_ and the key in capitals: "busy_timeout" is
+ * CRM_BUSY_TIMEOUT), else the config file, else the default.  The file is
+ * CRM_CONFIG, else $XDG_CONFIG_HOME/crm/config, else ~/.config/crm/config:
+ * "key = value" lines, "#" comments (crm-config(5)).
+ */
+#ifndef CRM_CONFIG_H
+#define CRM_CONFIG_H
+
+#include "crm_error.h"
+
+/* Read the file once; an error names the file and line. */
+struct crm_error *crm_config_load(void);
+
+/*
+ * The value of key, by the order above; flag and def may be NULL.  The
+ * result is borrowed: it lives until crm_config_free().
+ */
+const char *crm_config_get(const char *key, const char *flag,
+	    const char *def);
+
+/* The config file's path (borrowed, static); NULL without a home. */
+const char *crm_config_path(void);
+
+void crm_config_free(void);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * The database: one SQLite file, found by --db, CRM_DB, the config key
+ * "db", or $XDG_DATA_HOME/crm/crm.db; created 0600 in a 0700 directory;
+ * WAL, a busy timeout (CRM_BUSY_TIMEOUT, milliseconds, default 5000),
+ * migrations by PRAGMA user_version applied on open.
+ *
+ * A command's writes are one transaction: crm_db_begin() (BEGIN IMMEDIATE),
+ * the library calls, crm_db_commit(); on any error crm_db_rollback().
+ * Only domain modules (lib/<entity>.c) run SQL, each on its own tables.
+ */
+#ifndef CRM_DB_H
+#define CRM_DB_H
+
+#include <sqlite3.h>
+#include <cjson/cJSON.h>
+
+#include "crm_error.h"
+
+#define CRM_DB_READ	0	/* opens read-only when the file is */
+#define CRM_DB_WRITE	1	/* refuses a read-only file */
+
+struct crm_db {
+	sqlite3	*sql;
+	char	*path;
+	int	 readonly;
+	int	 in_tx;
+};
+
+/* The schema version this library writes (PRAGMA user_version). */
+int	 crm_db_schema_version(void);
+
+/* Resolve the path from flag (may be NULL); *path is the caller's to free. */
+struct crm_error *crm_db_resolve(const char *flag, char **path);
+
+/*
+ * Open (creating file and directory on first use) and migrate.  *out is
+ * freed with crm_db_close(), which rolls back an open transaction.
+ */
+struct crm_error *crm_db_open(const char *path, int mode,
+	    struct crm_db **out);
+void	 crm_db_close(struct crm_db *db);
+
+struct crm_error *crm_db_begin(struct crm_db *db);
+struct crm_error *crm_db_commit(struct crm_db *db);
+void	 crm_db_rollback(struct crm_db *db);
+
+/*
+ * The error for a failed SQLite call: busy and locked give
+ * CRM_EXIT_TEMPFAIL, everything else CRM_EXIT_FAIL, with SQLite's message.
+ */
+struct crm_error *crm_db_error(struct crm_db *db, int rc);
+/* Prepare sql; *st is the caller's to sqlite3_finalize(). */
+struct crm_error *crm_db_prepare(struct crm_db *db, const char *sql,
+	    sqlite3_stmt **st);
+/* Run SQL that takes no parameters and returns no rows. */
+struct crm_error *crm_db_exec(struct crm_db *db, const char *sql);
+/* Bind text, or NULL for a NULL string. */
+int	 crm_db_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+/*
+ * Record a change in the events table, in the current transaction:
+ * entity ("contact"), its id, the action ("add", "update", "delete",
+ * "tag", ...), and the changed fields (may be NULL; not taken over).
+ */
+struct crm_error *crm_db_event(struct crm_db *db, const char *entity,
+	    sqlite3_int64 id, const char *action, const cJSON *changes);
+
+/* Column i of the current row as a cJSON value (NULL → JSON null). */
+cJSON	*crm_db_column_json(sqlite3_stmt *st, int i);
+
+#endif

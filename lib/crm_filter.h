@@ -1,0 +1,88 @@
+/*
+ * The filter language of --where and segments (crm-filter(7)), compiled
+ * to a parameterised SQL condition.  No text from the user is ever pasted
+ * into SQL: values are bound, and every field is looked up in the entity's
+ * table of fields, whose SQL the domain module wrote.
+ *
+ *   stage = customer and tag = vip and created_at > -30d
+ *   email ~ "@example.org" or (country in (DE, FR) and not opt_in)
+ *   fields.industry = retail and score >= 40
+ */
+#ifndef CRM_FILTER_H
+#define CRM_FILTER_H
+
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+#include "crm_error.h"
+
+enum crm_ftype {
+	CRM_FT_TEXT,	/* = != < <= > >= compare text; ~ !~ contain */
+	CRM_FT_INT,	/* values must be numbers */
+	CRM_FT_BOOL,	/* bare "opt_in", "not opt_in", = true|false */
+	CRM_FT_TIME,	/* ISO text; values are times or relative dates */
+	CRM_FT_SET	/* many values (tags): sql is a template, below */
+};
+
+/*
+ * One field of an entity.  For every type but CRM_FT_SET, sql is an SQL
+ * expression for the value ("c.email").  For CRM_FT_SET it is an EXISTS
+ * template with one "%s" where the condition on the value goes:
+ * "EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id
+ * AND t.tag %s)"; "tag = vip" has a member equal to vip, "tag != vip" has
+ * none, "tag is set" has any.
+ */
+struct crm_field {
+	const char	*name;
+	const char	*sql;
+	enum crm_ftype	 type;
+};
+
+/*
+ * An entity's fields: the table, and the SQL expression of the JSON
+ * column holding custom fields ("c.fields"), or NULL when the entity has
+ * none.  "fields.NAME" compiles to json_extract(<json>, ?) with the path
+ * bound.
+ */
+struct crm_fieldset {
+	const struct crm_field	*fields;
+	size_t			 n;
+	const char		*json;
+};
+
+struct crm_filter;
+
+/*
+ * Compile expr.  On success *out holds the condition (free with
+ * crm_filter_free()).  A bad expression is a CRM_EXIT_USAGE error
+ * "column N: ..." naming the token: unknown field "stag" (did you mean
+ * "stage"?), expected a value after "=", unbalanced parenthesis, ...
+ * An empty or blank expression matches everything ("1").
+ */
+struct crm_error *crm_filter_compile(const char *expr,
+	    const struct crm_fieldset *fs, struct crm_filter **out);
+/* The SQL condition, to be put in parentheses after WHERE (borrowed). */
+const char *crm_filter_sql(const struct crm_filter *f);
+/* The number of parameters it binds. */
+int	 crm_filter_nparams(const struct crm_filter *f);
+/* Bind its values to st from parameter index first on; SQLite's rc. */
+int	 crm_filter_bind(const struct crm_filter *f, sqlite3_stmt *st,
+	    int first);
+void	 crm_filter_free(struct crm_filter *f);
+
+/*
+ * A --sort list, "name,-created_at" ("-" for descending), checked
+ * against the same fields (CRM_FT_SET fields cannot sort), into an ORDER BY
+ * list in *sql (the caller frees it), the entity's tiebreak appended
+ * (tiebreak, e.g. "c.id", may be NULL).  Errors as for filters, prefixed
+ * with nothing; CRM_EXIT_USAGE.
+ */
+struct crm_error *crm_sort_compile(const char *spec,
+	    const struct crm_fieldset *fs, const char *tiebreak, char **sql);
+
+/* Names of the fields, NULL-terminated, for suggestions (caller frees
+ * the array only). */
+const char **crm_fieldset_names(const struct crm_fieldset *fs);
+
+#endif

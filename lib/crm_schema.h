@@ -1,0 +1,22 @@
+/*
+ * The ordered migrations, one list for the whole database; each domain
+ * module provides the SQL for its own tables and schema.c orders them.
+ * Migration N takes user_version from N-1 to N.
+ */
+#ifndef CRM_SCHEMA_H
+#define CRM_SCHEMA_H
+
+#include <stddef.h>
+
+struct crm_migration {
+	const char	*module;
+	const char	*sql;
+};
+
+/* The migrations in order; *n is their count (the schema version). */
+const struct crm_migration *crm_schema_migrations(size_t *n);
+
+extern const char crm_db_schema_1[];		/* events */
+extern const char crm_contact_schema_1[];	/* contacts, tags */
+
+#endif

@@ -1,0 +1,374 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+#include <cjson/cJSON.h>
+
+#include "crm_config.h"
+#include "crm_db.h"
+#include "crm_schema.h"
+#include "crm_util.h"
+
+const char crm_db_schema_1[] =
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" entity TEXT NOT NULL,"
+	" entity_id INTEGER NOT NULL,"
+	" action TEXT NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" at TEXT NOT NULL,"
+	" changes TEXT);"
+	"CREATE INDEX events_entity ON events(entity, entity_id);";
+
+int
+crm_db_schema_version(void)
+{
+	size_t n;
+
+	crm_schema_migrations(&n);
+	return (int)n;
+}
+
+struct crm_error *
+crm_db_resolve(const char *flag, char **path)
+{
+	const char *s = crm_config_get("db", flag, NULL), *home;
+	struct crm_buf b = CRM_BUF_INIT;
+
+	if (s != NULL) {
+		if (*s == '\0')
+			return crm_error_new(CRM_EXIT_USAGE,
+			    "empty database path");
+		*path = crm_xstrdup(s);
+		return NULL;
+	}
+	if ((s = getenv("XDG_DATA_HOME")) != NULL && *s == '/')
+		crm_buf_addf(&b, "%s/crm/crm.db", s);
+	else if ((home = getenv("HOME")) != NULL && *home != '\0')
+		crm_buf_addf(&b, "%s/.local/share/crm/crm.db", home);
+	else
+		return crm_error_new(CRM_EXIT_FAIL, "no database: set CRM_DB, "
+		    "XDG_DATA_HOME or HOME");
+	*path = crm_buf_detach(&b);
+	return NULL;
+}
+
+/* mkdir -p the directory part of path; the directories made are 0700. */
+static struct crm_error *
+make_parent(const char *path)
+{
+	char *dir = crm_xstrdup(path), *p;
+	struct crm_error *err = NULL;
+
+	if ((p = strrchr(dir, '/')) == NULL || p == dir)
+		goto done;
+	*p = '\0';
+	for (p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		int last = *p == '\0';
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			err = crm_error_new(CRM_EXIT_FAIL,
+			    "cannot create directory %s: %s", dir,
+			    strerror(errno));
+			goto done;
+		}
+		if (last)
+			break;
+		*p = '/';
+	}
+done:
+	free(dir);
+	return err;
+}
+
+struct crm_error *
+crm_db_error(struct crm_db *db, int rc)
+{
+	const char *msg = db != NULL && db->sql != NULL ?
+	    sqlite3_errmsg(db->sql) : sqlite3_errstr(rc);
+	int code = rc & 0xff;
+
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return crm_error_new(CRM_EXIT_TEMPFAIL,
+		    "%s: database is busy, try again later",
+		    db != NULL ? db->path : "database");
+	if (code == SQLITE_READONLY)
+		return crm_error_new(CRM_EXIT_FAIL,
+		    "%s: database is read-only", db->path);
+	if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+		return crm_error_new(CRM_EXIT_FAIL,
+		    "%s: file is not a crm database or is corrupt", db->path);
+	if (code == SQLITE_FULL)
+		return crm_error_new(CRM_EXIT_FAIL, "%s: disk full", db->path);
+	return crm_error_new(CRM_EXIT_FAIL, "%s: %s",
+	    db != NULL ? db->path : "database", msg);
+}
+
+struct crm_error *
+crm_db_prepare(struct crm_db *db, const char *sql, sqlite3_stmt **st)
+{
+	int rc = sqlite3_prepare_v2(db->sql, sql, -1, st, NULL);
+
+	return rc == SQLITE_OK ? NULL : crm_db_error(db, rc);
+}
+
+struct crm_error *
+crm_db_exec(struct crm_db *db, const char *sql)
+{
+	int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? NULL : crm_db_error(db, rc);
+}
+
+int
+crm_db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+static struct crm_error *
+user_version(struct crm_db *db, int *v)
+{
+	sqlite3_stmt *st;
+	struct crm_error *err;
+	int rc;
+
+	if ((err = crm_db_prepare(db, "PRAGMA user_version", &st)) != NULL)
+		return err;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
+	else
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
+static struct crm_error *
+migrate(struct crm_db *db, int have)
+{
+	const struct crm_migration *m;
+	struct crm_error *err;
+	char sql[64];
+	size_t n;
+	int v;
+
+	m = crm_schema_migrations(&n);
+	if (db->readonly)
+		return crm_error_new(CRM_EXIT_FAIL, "%s: schema version %d "
+		    "needs an upgrade to %zu, but the database is read-only",
+		    db->path, have, n);
+	if ((err = crm_db_begin(db)) != NULL)
+		return err;
+	/* Another command may have migrated while we waited for the lock. */
+	if ((err = user_version(db, &v)) != NULL)
+		goto fail;
+	for (; v < (int)n; v++) {
+		if ((err = crm_db_exec(db, m[v].sql)) != NULL) {
+			crm_error_prefix(err, "migration %d (%s)", v + 1,
+			    m[v].module);
+			goto fail;
+		}
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", n);
+	if ((err = crm_db_exec(db, sql)) != NULL)
+		goto fail;
+	return crm_db_commit(db);
+fail:
+	crm_db_rollback(db);
+	return err;
+}
+
+/* Create the file 0600 (and its directory) when it does not exist yet. */
+static struct crm_error *
+create_file(const char *path)
+{
+	struct crm_error *err;
+	int fd;
+
+	if ((err = make_parent(path)) != NULL)
+		return err;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST)
+		return crm_error_new(CRM_EXIT_FAIL, "%s: %s", path,
+		    strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static struct crm_error *
+configure(struct crm_db *db)
+{
+	const char *s = crm_config_get("busy_timeout", NULL, "5000");
+	struct crm_error *err;
+	char *end;
+	long ms;
+	int v;
+
+	ms = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || ms < 0 || ms > INT_MAX)
+		return crm_error_new(CRM_EXIT_USAGE,
+		    "CRM_BUSY_TIMEOUT: invalid milliseconds \"%s\"", s);
+	sqlite3_busy_timeout(db->sql, (int)ms);
+	/* Reading the header first: a file that is no database stays as is. */
+	if ((err = user_version(db, &v)) != NULL)
+		return err;
+	if (v > crm_db_schema_version())
+		return crm_error_new(CRM_EXIT_FAIL, "%s: schema version %d is "
+		    "newer than this crm knows (%d): upgrade crm", db->path, v,
+		    crm_db_schema_version());
+	if ((err = crm_db_exec(db, "PRAGMA foreign_keys = ON")) != NULL)
+		return err;
+	if (!db->readonly &&
+	    (err = crm_db_exec(db, "PRAGMA journal_mode = WAL")) != NULL)
+		return err;
+	if (v < crm_db_schema_version())
+		return migrate(db, v);
+	return NULL;
+}
+
+struct crm_error *
+crm_db_open(const char *path, int mode, struct crm_db **out)
+{
+	struct crm_error *err = NULL;
+	struct crm_db *db;
+	struct stat sb;
+	int flags, rc;
+
+	*out = NULL;
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT)
+			return crm_error_new(CRM_EXIT_FAIL, "%s: %s", path,
+			    strerror(errno));
+		if ((err = create_file(path)) != NULL)
+			return err;
+	} else if (S_ISDIR(sb.st_mode))
+		return crm_error_new(CRM_EXIT_FAIL, "%s: is a directory", path);
+	db = crm_xcalloc(1, sizeof(*db));
+	db->path = crm_xstrdup(path);
+	if (access(path, W_OK) != 0) {
+		if (mode == CRM_DB_WRITE) {
+			err = crm_error_new(CRM_EXIT_FAIL,
+			    "%s: database is read-only", path);
+			goto fail;
+		}
+		db->readonly = 1;
+	}
+	flags = (db->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+	    SQLITE_OPEN_NOFOLLOW;
+	if ((rc = sqlite3_open_v2(path, &db->sql, flags, NULL)) != SQLITE_OK) {
+		err = crm_db_error(db, rc);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->sql, 1);
+	if ((err = configure(db)) != NULL)
+		goto fail;
+	*out = db;
+	return NULL;
+fail:
+	crm_db_close(db);
+	return err;
+}
+
+void
+crm_db_close(struct crm_db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->in_tx)
+		crm_db_rollback(db);
+	sqlite3_close_v2(db->sql);
+	free(db->path);
+	free(db);
+}
+
+struct crm_error *
+crm_db_begin(struct crm_db *db)
+{
+	struct crm_error *err;
+
+	if (db->readonly)
+		return crm_error_new(CRM_EXIT_FAIL,
+		    "%s: database is read-only", db->path);
+	if ((err = crm_db_exec(db, "BEGIN IMMEDIATE")) == NULL)
+		db->in_tx = 1;
+	return err;
+}
+
+struct crm_error *
+crm_db_commit(struct crm_db *db)
+{
+	struct crm_error *err = crm_db_exec(db, "COMMIT");
+
+	if (err != NULL)
+		crm_db_rollback(db);
+	db->in_tx = 0;
+	return err;
+}
+
+void
+crm_db_rollback(struct crm_db *db)
+{
+	if (sqlite3_get_autocommit(db->sql) == 0)
+		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+	db->in_tx = 0;
+}
+
+struct crm_error *
+crm_db_event(struct crm_db *db, const char *entity, sqlite3_int64 id,
+    const char *action, const cJSON *changes)
+{
+	static const char sql[] = "INSERT INTO events"
+	    " (entity, entity_id, action, actor, at, changes)"
+	    " VALUES (?, ?, ?, ?, ?, ?)";
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	char now[CRM_TIME_LEN], *json = NULL;
+	int rc;
+
+	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
+		return err;
+	crm_time_now(now);
+	if (changes != NULL)
+		json = cJSON_PrintUnformatted(changes);
+	sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, crm_actor(), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+	crm_db_bind_text(st, 6, json);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	cJSON_free(json);
+	return err;
+}
+
+cJSON *
+crm_db_column_json(sqlite3_stmt *st, int i)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		return cJSON_CreateNumber((double)sqlite3_column_int64(st, i));
+	case SQLITE_FLOAT:
+		return cJSON_CreateNumber(sqlite3_column_double(st, i));
+	case SQLITE_NULL:
+		return cJSON_CreateNull();
+	default:
+		return cJSON_CreateString(
+		    (const char *)sqlite3_column_text(st, i));
+	}
+}

@@ -1,0 +1,448 @@
+#include <ctype.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crm_util.h"
+
+static void
+oom(void)
+{
+	fputs("crm: out of memory\n", stderr);
+	abort();
+}
+
+void *
+crm_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+crm_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+crm_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+char *
+crm_xstrdup(const char *s)
+{
+	return crm_xstrndup(s, strlen(s));
+}
+
+char *
+crm_xstrndup(const char *s, size_t n)
+{
+	char *p = crm_xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void
+crm_buf_init(struct crm_buf *b)
+{
+	b->buf = NULL;
+	b->len = b->alloc = 0;
+}
+
+void
+crm_buf_release(struct crm_buf *b)
+{
+	free(b->buf);
+	crm_buf_init(b);
+}
+
+void
+crm_buf_reset(struct crm_buf *b)
+{
+	b->len = 0;
+	if (b->buf != NULL)
+		b->buf[0] = '\0';
+}
+
+void
+crm_buf_grow(struct crm_buf *b, size_t extra)
+{
+	size_t want = b->len + extra + 1;
+
+	if (want <= b->alloc)
+		return;
+	if (want < b->alloc * 2)
+		want = b->alloc * 2;
+	if (want < 64)
+		want = 64;
+	b->buf = crm_xrealloc(b->buf, want);
+	b->alloc = want;
+}
+
+void
+crm_buf_add(struct crm_buf *b, const void *p, size_t n)
+{
+	crm_buf_grow(b, n);
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
+}
+
+void
+crm_buf_adds(struct crm_buf *b, const char *s)
+{
+	crm_buf_add(b, s, strlen(s));
+}
+
+void
+crm_buf_addch(struct crm_buf *b, int c)
+{
+	char ch = (char)c;
+
+	crm_buf_add(b, &ch, 1);
+}
+
+void
+crm_buf_vaddf(struct crm_buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return;
+	crm_buf_grow(b, (size_t)n);
+	vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void
+crm_buf_addf(struct crm_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	crm_buf_vaddf(b, fmt, ap);
+	va_end(ap);
+}
+
+char *
+crm_buf_detach(struct crm_buf *b)
+{
+	char *s = b->buf != NULL ? b->buf : crm_xstrdup("");
+
+	crm_buf_init(b);
+	return s;
+}
+
+const char *
+crm_buf_str(const struct crm_buf *b)
+{
+	return b->buf != NULL ? b->buf : "";
+}
+
+void
+crm_strv_push(struct crm_strv *sv, const char *s)
+{
+	if (sv->n + 2 > sv->alloc) {
+		sv->alloc = sv->alloc ? sv->alloc * 2 : 8;
+		sv->v = crm_xrealloc(sv->v, sv->alloc * sizeof(*sv->v));
+	}
+	sv->v[sv->n++] = crm_xstrdup(s);
+	sv->v[sv->n] = NULL;
+}
+
+void
+crm_strv_clear(struct crm_strv *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->alloc = 0;
+}
+
+void
+crm_strv_split(struct crm_strv *sv, const char *s, int sep)
+{
+	const char *p = s, *e;
+	char *item;
+
+	for (;;) {
+		e = strchr(p, sep);
+		item = crm_xstrndup(p, e ? (size_t)(e - p) : strlen(p));
+		if (*crm_trim(item) != '\0')
+			crm_strv_push(sv, crm_trim(item));
+		free(item);
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+}
+
+int
+crm_strv_has(const struct crm_strv *sv, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+char *
+crm_trim(char *s)
+{
+	size_t n;
+	char *p = s;
+
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	n = strlen(p);
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' ||
+	    p[n - 1] == '\r' || p[n - 1] == '\n'))
+		n--;
+	memmove(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
+void
+crm_time_format(time_t t, char out[CRM_TIME_LEN])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, CRM_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Parse an absolute ISO 8601 time into t; -1 if s is not one. */
+static int
+parse_absolute(const char *s, time_t *t, int *is_day)
+{
+	struct tm tm;
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0, off = 0;
+	int oh, om;
+	const char *p;
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+		return -1;
+	p = s + n;
+	*is_day = *p == '\0';
+	if (*p == 'T' || *p == ' ') {
+		n = 0;
+		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &n) != 2 || n != 5)
+			return -1;
+		p += 1 + n;
+		if (*p == ':') {
+			n = 0;
+			if (sscanf(p + 1, "%2d%n", &sec, &n) != 1 || n != 2)
+				return -1;
+			p += 1 + n;
+			if (*p == '.')	/* fractions of a second: dropped */
+				for (p++; isdigit((unsigned char)*p); p++)
+					;
+		}
+		if (*p == 'Z' || *p == 'z')
+			p++;
+		else if (*p == '+' || *p == '-') {
+			n = 0;
+			if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 ||
+			    n != 5)
+				return -1;
+			off = (oh * 60 + om) * 60 * (*p == '+' ? 1 : -1);
+			p += 1 + n;
+		}
+	} else if (*p != '\0')
+		return -1;
+	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*t = timegm(&tm) - off;
+	/* timegm() normalises 2026-02-31 silently: refuse it instead. */
+	gmtime_r(t, &tm);
+	if (off == 0 && tm.tm_mday != d)
+		return -1;
+	return 0;
+}
+
+time_t
+crm_time_now_t(void)
+{
+	const char *env = getenv("CRM_NOW");
+	time_t t;
+	int day;
+
+	if (env != NULL && *env != '\0' && parse_absolute(env, &t, &day) == 0)
+		return t;
+	return time(NULL);
+}
+
+void
+crm_time_now(char out[CRM_TIME_LEN])
+{
+	crm_time_format(crm_time_now_t(), out);
+}
+
+static time_t
+start_of_day(time_t t)
+{
+	return t - t % 86400;
+}
+
+int
+crm_time_parse(const char *s, char out[CRM_TIME_LEN], int *is_day)
+{
+	time_t now = crm_time_now_t(), t;
+	struct tm tm;
+	char *end;
+	long n;
+	int day = 0;
+
+	if (strcmp(s, "now") == 0)
+		t = now;
+	else if (strcmp(s, "today") == 0)
+		t = start_of_day(now), day = 1;
+	else if (strcmp(s, "yesterday") == 0)
+		t = start_of_day(now) - 86400, day = 1;
+	else if (strcmp(s, "tomorrow") == 0)
+		t = start_of_day(now) + 86400, day = 1;
+	else if (*s == '+' || *s == '-') {
+		if (!isdigit((unsigned char)s[1]))
+			return -1;
+		n = strtol(s + 1, &end, 10);
+		if (n > 100000)
+			return -1;
+		if (*s == '-')
+			n = -n;
+		gmtime_r(&now, &tm);
+		if (strcmp(end, "h") == 0)
+			t = now + n * 3600;
+		else if (strcmp(end, "d") == 0)
+			t = now + n * 86400;
+		else if (strcmp(end, "w") == 0)
+			t = now + n * 7 * 86400;
+		else if (strcmp(end, "mo") == 0) {
+			tm.tm_mon += (int)n;
+			t = timegm(&tm);
+		} else if (strcmp(end, "y") == 0) {
+			tm.tm_year += (int)n;
+			t = timegm(&tm);
+		} else
+			return -1;
+	} else if (parse_absolute(s, &t, &day) != 0)
+		return -1;
+	crm_time_format(t, out);
+	if (is_day != NULL)
+		*is_day = day;
+	return 0;
+}
+
+void
+crm_time_add_days(const char in[CRM_TIME_LEN], int days,
+    char out[CRM_TIME_LEN])
+{
+	time_t t;
+	int day;
+
+	if (parse_absolute(in, &t, &day) != 0)
+		t = 0;
+	crm_time_format(t + (time_t)days * 86400, out);
+}
+
+size_t
+crm_levenshtein(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, best;
+
+	row = crm_xmalloc((lb + 1) * sizeof(*row));
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			best = prev + (tolower((unsigned char)a[i - 1]) !=
+			    tolower((unsigned char)b[j - 1]));
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	best = row[lb];
+	free(row);
+	return best;
+}
+
+const char *
+crm_suggest(const char *word, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	size_t i, d, bestd = SIZE_MAX, len = strlen(word);
+	size_t limit = len <= 3 ? 1 : len <= 6 ? 2 : 3;
+
+	for (i = 0; i < n; i++) {
+		d = crm_levenshtein(word, cands[i]);
+		/* A prefix ("stag" for "stage_id") is a plausible slip too. */
+		if (d > limit && strncmp(cands[i], word, len) == 0 && len >= 3)
+			d = limit;
+		if (d < bestd) {
+			bestd = d;
+			best = cands[i];
+		}
+	}
+	return bestd <= limit ? best : NULL;
+}
+
+const char *
+crm_actor(void)
+{
+	static char buf[32];
+	const char *s = getenv("CRM_USER");
+	struct passwd *pw;
+
+	if (s != NULL && *s != '\0')
+		return s;
+	if ((s = getlogin()) != NULL && *s != '\0')
+		return s;
+	if ((pw = getpwuid(getuid())) != NULL)
+		return pw->pw_name;
+	snprintf(buf, sizeof(buf), "uid:%ld", (long)getuid());
+	return buf;
+}
