@@ -54,6 +54,17 @@ struct crm_error *crm_db_prepare(struct crm_db *db, const char *sql,
 	    sqlite3_stmt **st);
 /* Run SQL that takes no parameters and returns no rows. */
 struct crm_error *crm_db_exec(struct crm_db *db, const char *sql);
+/*
+ * Step st once and finalize it: an error unless it is done (or gave a
+ * row, which is ignored).
+ */
+struct crm_error *crm_db_step_done(struct crm_db *db, sqlite3_stmt *st);
+/*
+ * Run sql, which selects ids and binds text as its one parameter: *id is
+ * the first id (0 when none), *count how many rows matched.
+ */
+struct crm_error *crm_db_lookup(struct crm_db *db, const char *sql,
+	    const char *text, sqlite3_int64 *id, int *count);
 /* Bind text, or NULL for a NULL string. */
 int	 crm_db_bind_text(sqlite3_stmt *st, int i, const char *s);
 

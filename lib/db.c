@@ -129,6 +129,40 @@ crm_db_exec(struct crm_db *db, const char *sql)
 	return rc == SQLITE_OK ? NULL : crm_db_error(db, rc);
 }
 
+struct crm_error *
+crm_db_step_done(struct crm_db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	struct crm_error *err = NULL;
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
+struct crm_error *
+crm_db_lookup(struct crm_db *db, const char *sql, const char *text,
+    sqlite3_int64 *id, int *count)
+{
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	int rc;
+
+	*id = 0;
+	*count = 0;
+	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
+		return err;
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (++*count == 1)
+			*id = sqlite3_column_int64(st, 0);
+	if (rc != SQLITE_DONE)
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
 int
 crm_db_bind_text(sqlite3_stmt *st, int i, const char *s)
 {

@@ -338,6 +338,22 @@ bad:
 	return -1;
 }
 
+/* 1 when s[0..n) is UTF-8 without NUL, else 0 with *at at the fault. */
+static int
+text_ok(const char *s, size_t n, size_t *at)
+{
+	const char *nul = memchr(s, '\0', n);
+	size_t len = nul != NULL ? (size_t)(nul - s) : n;
+
+	if (!crm_utf8_check(s, len, at))
+		return 0;
+	if (nul != NULL) {
+		*at = len;
+		return 0;
+	}
+	return 1;
+}
+
 static int
 blank(const char *s, size_t n)
 {
@@ -503,6 +519,12 @@ on_row(int c, void *data)
 	row_reset(r);
 }
 
+static int
+no_space(unsigned char c)
+{
+	return 0;
+}
+
 static void
 csv_setup(struct crm_reader *r)
 {
@@ -513,17 +535,11 @@ csv_setup(struct crm_reader *r)
 		csv_free(&r->csv);
 	csv_init(&r->csv, opts);
 	/* RFC 4180: spaces are data, not padding to be trimmed. */
-	csv_set_space_func(&r->csv, NULL);
+	csv_set_space_func(&r->csv, no_space);
 	csv_set_realloc_func(&r->csv, crm_xrealloc);
 	/* libcsv grows a field linearly: take big steps for long ones. */
 	csv_set_blk_size(&r->csv, CHUNK);
 	r->csv_ready = 1;
-}
-
-static int
-no_space(unsigned char c)
-{
-	return 0;
 }
 
 /* Count the line break c (CR, LF or CR LF) into r->phys. */
@@ -543,6 +559,7 @@ static void
 csv_segment(struct crm_reader *r, const char *p, size_t k)
 {
 	int term = p[k - 1] == '\r' || p[k - 1] == '\n';
+	struct crm_error *err;
 	size_t used;
 
 	if (k > (size_t)term && !r->in_row) {
@@ -551,16 +568,18 @@ csv_segment(struct crm_reader *r, const char *p, size_t k)
 	}
 	used = csv_parse(&r->csv, p, k, on_field, on_row, r);
 	if (used < k && !r->done) {
-		if (csv_error(&r->csv) != CSV_EPARSE)
-			csv_fatal(r, crm_error_new(CRM_EXIT_FAIL, "line %ld: "
-			    "%s", r->row_line, csv_strerror(csv_error(&r->csv))));
+		err = csv_error(&r->csv) != CSV_EPARSE ?
+		    crm_error_new(CRM_EXIT_FAIL, "line %ld: %s", r->row_line,
+		    csv_strerror(csv_error(&r->csv))) :
+		    crm_error_new(CRM_EXIT_FAIL, "line %ld: malformed quotes "
+		    "in field %zu", r->row_line, r->nfields + 1);
+		/* Without a header, or out of memory, nothing can follow. */
+		if (!r->have_header || csv_error(&r->csv) != CSV_EPARSE)
+			csv_fatal(r, err);
 		else
-			enqueue(r, NULL, crm_error_new(CRM_EXIT_FAIL,
-			    "line %ld: stray quote in field %zu", r->row_line,
-			    r->nfields + 1), r->row_line);
+			enqueue(r, NULL, err, r->row_line);
 		row_reset(r);
 		csv_setup(r);
-		csv_set_space_func(&r->csv, no_space);
 		r->skipping = !term;
 	} else if (csv_get_buffer_size(&r->csv) > MAX_LINE)
 		csv_fatal(r, crm_error_new(CRM_EXIT_FAIL,
@@ -586,7 +605,8 @@ csv_feed(struct crm_reader *r, const char *p, size_t n)
 			if (p[k - 1] == '\r' || p[k - 1] == '\n') {
 				count_break(r, p[k - 1]);
 				r->skipping = 0;
-			}
+			} else
+				r->last_cr = 0;
 		} else
 			csv_segment(r, p, k);
 		p += k;
@@ -662,7 +682,6 @@ crm_reader_next(struct crm_reader *r, cJSON **rec, struct crm_error **err)
 			    CRM_IN_JSONL : CRM_IN_CSV;
 		if (r->kind == CRM_IN_CSV) {
 			csv_setup(r);
-			csv_set_space_func(&r->csv, no_space);
 			r->phys = r->in.line + 1;
 		}
 	}
@@ -736,17 +755,18 @@ ref_from_json(struct crm_refs *r, const char *s, size_t n, char **ref,
 
 	if (parse_object(s, n, r->line, &obj, err) < 0)
 		return -1;
-	for (k = r->keys; *k != NULL && v == NULL; k++)
-		v = cJSON_GetObjectItemCaseSensitive(obj, *k);
-	k--;
+	for (k = r->keys; *k != NULL; k++)
+		if ((v = cJSON_GetObjectItemCaseSensitive(obj, *k)) != NULL)
+			break;
 	if (v == NULL)
 		*err = crm_error_new(CRM_EXIT_FAIL, "line %ld: no \"%s\" in "
 		    "record", r->line, r->keys[0]);
 	else if (cJSON_IsString(v) && *v->valuestring != '\0') {
 		*ref = crm_xstrdup(v->valuestring);
 		rc = 1;
-	} else if (cJSON_IsNumber(v) && (d = v->valuedouble) == floor(d) &&
-	    fabs(d) < 9007199254740992.0) {
+	} else if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble)
+	    && fabs(v->valuedouble) < 9007199254740992.0) {
+		d = v->valuedouble;
 		*ref = crm_xmalloc(32);
 		snprintf(*ref, 32, "%.0f", d == 0 ? 0.0 : d);
 		rc = 1;
@@ -787,12 +807,10 @@ crm_refs_next(struct crm_refs *r, char **ref, struct crm_error **err)
 			    "line %ld: line too long", r->line);
 			return -1;
 		}
-		if (!crm_utf8_check(s, n, &at) ||
-		    (at = (char *)memchr(s, '\0', n) - s, memchr(s, '\0', n)
-		    != NULL)) {
-			*err = crm_error_new(CRM_EXIT_FAIL,
-			    "line %ld: invalid UTF-8 at byte %zu", r->line,
-			    at + 1);
+		if (!text_ok(s, n, &at)) {
+			*err = crm_error_new(CRM_EXIT_FAIL, "line %ld: %s at "
+			    "byte %zu", r->line, s[at] == '\0' ? "NUL" :
+			    "invalid UTF-8", at + 1);
 			return -1;
 		}
 		while (n > 0 && isspace((unsigned char)s[n - 1]))
