@@ -76,7 +76,8 @@ check: all
 
 lint:
 	mandoc -Tlint -W warning $(MAN1) $(MAN5) $(MAN7)
-	shellcheck -s sh tests/lib.sh tests/run.sh tests/*.t completions/crm.bash
+	shellcheck -s sh -e SC1091 tests/lib.sh tests/run.sh tests/*.t tests/demo.sh
+	shellcheck -s bash completions/crm.bash
 
 demo: all
 	CRM_BUILD=$(BUILD) sh tests/demo.sh

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crm_config.h"
 #include "crm_db.h"
@@ -232,9 +233,22 @@ cli_db(struct cli *cli, int mode)
 		return NULL;
 	if ((err = crm_db_resolve(cli->db_flag, &path)) != NULL)
 		return err;
-	err = crm_db_open(path, mode, &cli->db);
+	/* Completing a word must not create a database. */
+	if (cli->completing && access(path, F_OK) != 0)
+		err = crm_error_new(CRM_EXIT_FAIL, "%s: no database", path);
+	else
+		err = crm_db_open(path, mode, &cli->db);
 	free(path);
 	return err;
+}
+
+struct crm_error *
+cli_format(struct cli *cli, enum crm_format *fmt)
+{
+	const char *name = crm_config_get("format", cli->format, NULL);
+
+	return crm_error_prefix(crm_format_parse(name, stdout, fmt),
+	    cli->format != NULL ? "--format" : "CRM_FORMAT");
 }
 
 struct crm_error *
@@ -244,8 +258,8 @@ cli_out(struct cli *cli, const char *const *known, const char *const *columns,
 	struct crm_error *err;
 	enum crm_format fmt;
 
-	if ((err = crm_format_parse(cli->format, stdout, &fmt)) != NULL)
-		return crm_error_prefix(err, "--format");
+	if ((err = cli_format(cli, &fmt)) != NULL)
+		return err;
 	return crm_out_new(stdout, fmt, cli->fields, known, columns,
 	    table_columns, out);
 }
@@ -378,6 +392,7 @@ cli_main(const struct cli_prog *prog, int argc, char **argv)
 			printf("%s (crm) %s\n", prog->name, CRM_VERSION);
 			return finish(&cli, 0);
 		} else if (strcmp(argv[i], "--completion-helper") == 0) {
+			cli.completing = 1;
 			return finish(&cli, completion(&cli, argc - i - 1,
 			    argv + i + 1));
 		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)

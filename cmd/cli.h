@@ -63,6 +63,7 @@ struct cli {
 	struct crm_db		*db;		/* opened by cli_db() */
 	int			 status;	/* first failing exit status */
 	struct crm_error	*pending;	/* a config error not yet shown */
+	int			 completing;	/* --completion-helper */
 };
 
 /*
@@ -94,6 +95,9 @@ void	 cli_warn(struct cli *cli, const char *fmt, ...)
 
 /* Open the database (once) in mode CRM_DB_READ or CRM_DB_WRITE. */
 struct crm_error *cli_db(struct cli *cli, int mode);
+
+/* The output format: -o, CRM_FORMAT, config "format", else by tty. */
+struct crm_error *cli_format(struct cli *cli, enum crm_format *fmt);
 
 /*
  * A record writer on stdout honouring -o, --fields and CRM_FORMAT; the

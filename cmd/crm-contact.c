@@ -324,9 +324,27 @@ list_one(const cJSON *rec, void *arg)
 	return crm_out_closed(out);
 }
 
+/* CSV and TSV get a column per custom field; the rest the plain list. */
+static struct crm_error *
+flat_columns(struct cli *cli, struct crm_strv *cols)
+{
+	struct crm_error *err;
+	enum crm_format fmt;
+	size_t i;
+
+	if ((err = cli_format(cli, &fmt)) != NULL)
+		return err;
+	if (fmt == CRM_FMT_CSV || fmt == CRM_FMT_TSV)
+		return crm_contact_flat_columns(cli->db, cols);
+	for (i = 0; crm_contact_columns[i] != NULL; i++)
+		crm_strv_push(cols, crm_contact_columns[i]);
+	return NULL;
+}
+
 static int
 cmd_list(struct cli *cli, int argc, char **argv)
 {
+	struct crm_strv cols = CRM_STRV_INIT;
 	struct crm_contact_query q = { NULL, NULL, 0 };
 	struct crm_error *err;
 	struct crm_out *out = NULL;
@@ -351,12 +369,15 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	if (ind < argc)
 		cli_usage_error(cli, "unexpected argument \"%s\" (use "
 		    "--where to filter)", argv[ind]);
-	if ((err = cli_out(cli, crm_contact_columns, crm_contact_columns,
-	    crm_contact_table_columns, &out)) == NULL &&
-	    (err = cli_db(cli, CRM_DB_READ)) == NULL &&
+	if ((err = cli_db(cli, CRM_DB_READ)) == NULL &&
+	    (err = flat_columns(cli, &cols)) == NULL &&
+	    (err = cli_out(cli, crm_contact_columns,
+	    (const char *const *)cols.v, crm_contact_table_columns,
+	    &out)) == NULL &&
 	    (err = crm_contact_list(cli->db, &q, list_one, out)) == NULL)
 		err = crm_out_finish(out);
 	crm_out_free(out);
+	crm_strv_clear(&cols);
 	return cli_error(cli, err);
 }
 

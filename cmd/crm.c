@@ -36,9 +36,10 @@ own_dir(char *dir, size_t n)
 	ssize_t len = readlink("/proc/self/exe", dir, n - 1);
 	char *slash;
 
-	dir[0] = '\0';
-	if (len <= 0)
+	if (len <= 0) {
+		dir[0] = '\0';
 		return;
+	}
 	dir[len] = '\0';
 	if ((slash = strrchr(dir, '/')) != NULL)
 		*slash = '\0';
@@ -46,22 +47,27 @@ own_dir(char *dir, size_t n)
 		dir[0] = '\0';
 }
 
-/* The path of crm-NAME beside us, or "crm-NAME" for a PATH search. */
+/*
+ * The path of crm-NAME beside us, or "crm-NAME" for a PATH search, in
+ * path (reset first); 0 when there is none.
+ */
 static int
-find(const char *name, char *path, size_t n)
+find(const char *name, struct crm_buf *path)
 {
 	char dir[PATH_MAX];
 	struct crm_buf b = CRM_BUF_INIT;
 	const char *p, *e;
 	int found = 0;
 
+	crm_buf_reset(path);
 	own_dir(dir, sizeof(dir));
 	if (dir[0] != '\0') {
-		snprintf(path, n, "%s/crm-%s", dir, name);
-		if (access(path, X_OK) == 0)
+		crm_buf_addf(path, "%s/crm-%s", dir, name);
+		if (access(path->buf, X_OK) == 0)
 			return 1;
+		crm_buf_reset(path);
 	}
-	snprintf(path, n, "crm-%s", name);
+	crm_buf_addf(path, "crm-%s", name);
 	for (p = getenv("PATH"); p != NULL && *p != '\0' && !found; p = e) {
 		e = strchr(p, ':');
 		crm_buf_reset(&b);
@@ -77,16 +83,17 @@ find(const char *name, char *path, size_t n)
 static void
 list(FILE *fp)
 {
-	char path[PATH_MAX];
+	struct crm_buf path = CRM_BUF_INIT;
 	size_t i;
 
 	fprintf(fp, "usage: crm COMMAND [args]\n\n"
 	    "crm is a customer-relationship toolkit: small commands over one "
 	    "database.\n\ncommands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
-		if (find(commands[i].name, path, sizeof(path)))
+		if (find(commands[i].name, &path))
 			fprintf(fp, "  %-10s %s\n", commands[i].name,
 			    commands[i].summary);
+	crm_buf_release(&path);
 	fprintf(fp, "\nRun 'crm COMMAND --help' for its commands and "
 	    "options; see crm(1) and crm(7).\n");
 }
@@ -94,28 +101,32 @@ list(FILE *fp)
 static int
 run(const char *name, int argc, char **argv)
 {
-	char path[PATH_MAX], prog[64];
+	struct crm_buf path = CRM_BUF_INIT;
+	char prog[64];
 
-	if (strchr(name, '/') != NULL || !find(name, path, sizeof(path))) {
+	if (strchr(name, '/') != NULL || strlen(name) > 32 ||
+	    !find(name, &path)) {
 		fprintf(stderr, "crm: unknown command \"%s\" (run 'crm help' "
 		    "for the list)\n", name);
+		crm_buf_release(&path);
 		return CRM_EXIT_USAGE;
 	}
 	snprintf(prog, sizeof(prog), "crm-%s", name);
 	argv[0] = prog;
 	(void)argc;
-	if (strchr(path, '/') != NULL)
-		execv(path, argv);
+	if (strchr(path.buf, '/') != NULL)
+		execv(path.buf, argv);
 	else
-		execvp(path, argv);
-	fprintf(stderr, "crm: %s: %s\n", path, strerror(errno));
+		execvp(path.buf, argv);
+	fprintf(stderr, "crm: %s: %s\n", path.buf, strerror(errno));
+	crm_buf_release(&path);
 	return CRM_EXIT_FAIL;
 }
 
 int
 main(int argc, char **argv)
 {
-	char path[PATH_MAX];
+	struct crm_buf path = CRM_BUF_INIT;
 	size_t i;
 	int status;
 
@@ -135,8 +146,9 @@ main(int argc, char **argv)
 		printf("crm %s\n", CRM_VERSION);
 	else if (strcmp(argv[1], "--completion-helper") == 0) {
 		for (i = 0; i < NCOMMANDS; i++)
-			if (find(commands[i].name, path, sizeof(path)))
+			if (find(commands[i].name, &path))
 				printf("%s\n", commands[i].name);
+		crm_buf_release(&path);
 	} else if (argv[1][0] == '-') {
 		fprintf(stderr, "crm: unknown option %s\nusage: crm COMMAND "
 		    "[args]\n", argv[1]);

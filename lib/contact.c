@@ -257,3 +257,33 @@ crm_contact_values(struct crm_db *db, const char *field,
 	return err;
 }
 
+
+struct crm_error *
+crm_contact_flat_columns(struct crm_db *db, struct crm_strv *cols)
+{
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	char name[300];
+	size_t i;
+	int rc = SQLITE_DONE;
+
+	err = crm_db_prepare(db, "SELECT DISTINCT j.key FROM contacts c,"
+	    " json_each(c.fields) j ORDER BY 1", &st);
+	if (err != NULL)
+		return err;
+	for (i = 0; crm_contact_columns[i] != NULL; i++) {
+		if (strcmp(crm_contact_columns[i], "fields") != 0) {
+			crm_strv_push(cols, crm_contact_columns[i]);
+			continue;
+		}
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			snprintf(name, sizeof(name), "fields.%s",
+			    (const char *)sqlite3_column_text(st, 0));
+			crm_strv_push(cols, name);
+		}
+	}
+	if (rc != SQLITE_DONE)
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}

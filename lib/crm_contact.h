@@ -88,6 +88,14 @@ struct crm_error *crm_contact_list(struct crm_db *db,
 struct crm_error *crm_contact_values(struct crm_db *db, const char *field,
 	    void (*fn)(const char *value, void *arg), void *arg);
 
+/*
+ * The output columns for csv and tsv: crm_contact_columns with "fields"
+ * replaced by a "fields.NAME" column for every custom field in use, sorted.
+ * Appended to cols.
+ */
+struct crm_error *crm_contact_flat_columns(struct crm_db *db,
+	    struct crm_strv *cols);
+
 /* Validate a tag; NULL when fine, else a static reason. */
 const char *crm_contact_tag_invalid(const char *tag);
 

@@ -86,7 +86,8 @@ size_t	 crm_levenshtein(const char *a, const char *b);
 const char *crm_suggest(const char *word, const char *const *cands,
 	    size_t n);
 
-/* The acting user: CRM_USER, else the login name, else the uid. */
+/* The acting user: CRM_USER or the config key "user", else the login
+ * name, else the uid. */
 const char *crm_actor(void);
 
 #endif

@@ -239,13 +239,15 @@ json_number(const char *s, size_t n, size_t i)
 	else
 		return 0;
 	if (j < n && s[j] == '.') {
-		if (!DIGIT(++j))
+		j++;
+		if (!DIGIT(j))
 			return 0;
 		while (DIGIT(j))
 			j++;
 	}
 	if (j < n && (s[j] == 'e' || s[j] == 'E')) {
-		if (++j < n && (s[j] == '+' || s[j] == '-'))
+		j++;
+		if (j < n && (s[j] == '+' || s[j] == '-'))
 			j++;
 		if (!DIGIT(j))
 			return 0;
@@ -508,8 +510,9 @@ on_row(int c, void *data)
 		;	/* an empty line */
 	else if (r->nfields != want)
 		enqueue(r, NULL, crm_error_new(CRM_EXIT_FAIL, "line %ld: %zu "
-		    "fields, expected %zu (header has %zu)", r->row_line,
-		    r->nfields, want, want), r->row_line);
+		    "field%s, expected %zu (header has %zu)", r->row_line,
+		    r->nfields, r->nfields == 1 ? "" : "s", want, want),
+		    r->row_line);
 	else {
 		if (r->row == NULL)
 			r->row = cJSON_CreateObject();

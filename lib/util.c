@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crm_config.h"
 #include "crm_util.h"
 
 static void
@@ -434,7 +435,7 @@ const char *
 crm_actor(void)
 {
 	static char buf[32];
-	const char *s = getenv("CRM_USER");
+	const char *s = crm_config_get("user", NULL, NULL);
 	struct passwd *pw;
 
 	if (s != NULL && *s != '\0')

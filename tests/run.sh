@@ -7,6 +7,7 @@ build=${CRM_BUILD:-build}
 case $build in /*) ;; *) build=$top/$build ;; esac
 export CRM_BUILD="$build"
 export CRM_TOP="$top"
+export CRM_CORPORA="${CRM_CORPORA:-$top/../shared/corpora}"
 
 pass=0 fail=0 skip=0 bad=""
 if [ $# -gt 0 ]; then
