@@ -57,10 +57,17 @@ $(CLI_OBJ): cmd/cli.c cmd/cli.h $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ cmd/cli.c
 
-$(BUILD)/bin/%: cmd/%.c $(CLI_OBJ) $(BUILD)/lib/libcrm.a $(HDRS) cmd/cli.h
+# crm-NOUN is cmd/crm-NOUN.c with its verbs kept in cmd/NOUN_*.c, if any.
+.SECONDEXPANSION:
+$(BUILD)/bin/crm-%: cmd/crm-%.c $$(wildcard cmd/$$*_*.c) $(CLI_OBJ) \
+		$(BUILD)/lib/libcrm.a $(HDRS) $(wildcard cmd/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(CLI_OBJ) $(BUILD)/lib/libcrm.a \
-		$(ALL_LDFLAGS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Icmd -o $@ $< $(wildcard cmd/$*_*.c) $(CLI_OBJ) \
+		$(BUILD)/lib/libcrm.a $(ALL_LDFLAGS) $(LIBS)
+
+$(BUILD)/bin/crm: cmd/crm.c $(BUILD)/lib/libcrm.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/lib/libcrm.a $(ALL_LDFLAGS) $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/lib/libcrm.a $(HDRS)
 	@mkdir -p $(@D)

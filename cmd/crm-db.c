@@ -6,10 +6,12 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -167,18 +169,36 @@ struct feed {
 	struct crm_error *err;
 };
 
+/* The reader of a pipe on stdout went away (POLLERR), as tail -f checks. */
+static int
+reader_gone(void)
+{
+	struct pollfd p = { STDOUT_FILENO, 0, 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+/* One event to print; NULL: --follow is idle, is anyone still reading? */
 static int
 event_one(const cJSON *ev, void *arg)
 {
 	struct feed *f = arg;
 
+	if (ev == NULL)
+		return reader_gone();
 	if ((f->err = crm_out_write(f->out, ev)) != NULL)
 		return 1;
 	if (f->follow && fflush(stdout) != 0) {
-		/* A reader that went away ends the feed; other errors fail. */
+		/*
+		 * A reader that went away ends the feed quietly (and the
+		 * stream is cleared for the checks at exit); other errors
+		 * fail.
+		 */
 		if (errno != EPIPE)
 			f->err = crm_error_new(CRM_EXIT_FAIL, "write error: "
 			    "%s", strerror(errno));
+		else
+			clearerr(stdout);
 		return 1;
 	}
 	return crm_out_closed(f->out);
@@ -221,17 +241,25 @@ follow_format(struct cli *cli)
 	cli->format = "jsonl";
 }
 
+/*
+ * SIGINT and SIGTERM end --follow normally.  No SA_RESTART: the signal
+ * must cut the wait between polls short.  A signal ignored from the
+ * start (SIGINT in a shell's background job) stays ignored.
+ */
 static void
 catch_signals(void)
 {
-	struct sigaction sa;
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa, old;
+	size_t i;
 
-	/* No SA_RESTART: the signal must cut the wait between polls short. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
 }
 
 static int

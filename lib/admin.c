@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -40,18 +41,28 @@ busy_ms(void)
 	return atoi(crm_config_get("busy_timeout", NULL, "5000"));
 }
 
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
  * Copy the main database of src into dst, pages at a time (-1: all in
- * one step).  A busy or locked step is retried for up to wait_ms; a
- * change of the source in between makes SQLite restart the copy by
- * itself.  Returns SQLITE_OK or the code of the failure, whose message is
- * then on dst.
+ * one step).  A busy or locked step is retried until wait_ms have passed
+ * (the busy handler may have waited already); a change of the source in
+ * between makes SQLite restart the copy by itself.  Returns SQLITE_OK or
+ * the code of the failure, whose message is then on dst.
  */
 static int
 copy(sqlite3 *dst, sqlite3 *src, int pages, int wait_ms)
 {
 	sqlite3_backup *b;
-	int rc, frc, waited = 0;
+	long start = now_ms();
+	int rc, frc;
 
 	if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL)
 		return sqlite3_extended_errcode(dst);
@@ -59,9 +70,8 @@ copy(sqlite3 *dst, sqlite3 *src, int pages, int wait_ms)
 		rc = sqlite3_backup_step(b, pages);
 		if (rc == SQLITE_OK)
 			continue;
-		if (busy(rc) && waited < wait_ms) {
+		if (busy(rc) && now_ms() - start < wait_ms) {
 			sqlite3_sleep(RETRY_MS);
-			waited += RETRY_MS;
 			continue;
 		}
 		break;

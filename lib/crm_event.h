@@ -41,6 +41,8 @@ struct crm_error *crm_event_list(struct crm_db *db,
  * they are committed (polling every 200 ms), until fn returns non-zero,
  * q->limit events were handed over, or *stop turns true (set by a signal
  * handler: the wait is interrupted).  Neither of those is an error.
+ * Before each wait fn is called with ev NULL, so that it can notice a
+ * reader that went away while nothing happens, and stop.
  */
 struct crm_error *crm_event_follow(struct crm_db *db,
 	    const struct crm_event_query *q,

@@ -134,7 +134,7 @@ crm_event_follow(struct crm_db *db, const struct crm_event_query *q,
 			if (q->limit > 0 && (next.limit -= n) <= 0)
 				return NULL;
 		}
-		if (*stop)
+		if (*stop || fn(NULL, arg) != 0)
 			return NULL;
 		/* A signal cuts the sleep short (EINTR), which is the point. */
 		nanosleep(&ts, NULL);
