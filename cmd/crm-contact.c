@@ -15,6 +15,7 @@
 #include "crm_record.h"
 #include "crm_util.h"
 #include "cli.h"
+#include "contact.h"
 
 enum {
 	O_KIND = 300, O_NAME, O_EMAIL, O_PHONE, O_COMPANY, O_TITLE, O_STAGE,
@@ -72,7 +73,7 @@ static const struct cli_opt untag_opts[] = {
 };
 
 /* Contact references on stdin may be records that carry a contact_id. */
-static const char *const ref_keys[] = { "contact_id", "id", NULL };
+const char *const contact_ref_keys[] = { "contact_id", "id", NULL };
 
 /* The values object for a field option; --set NAME=VALUE, --unset NAME. */
 static void
@@ -112,9 +113,8 @@ set_value(struct cli *cli, cJSON *values, int key, const char *arg)
 	free(name);
 }
 
-/* Print the records of ids through a writer; after a commit. */
-static int
-print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n)
+int
+contact_print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n)
 {
 	struct crm_error *err;
 	struct crm_out *out;
@@ -164,7 +164,7 @@ cmd_add(struct cli *cli, int argc, char **argv)
 	cJSON_Delete(values);
 	if (err != NULL)
 		return cli_error(cli, err);
-	status = print_ids(cli, &id, 1);
+	status = contact_print_ids(cli, &id, 1);
 	return status;
 }
 
@@ -233,7 +233,7 @@ run_batch(struct cli *cli, struct batch *b, int argc, char **argv, int print)
 	if ((err = cli_db(cli, write ? CRM_DB_WRITE : CRM_DB_READ)) != NULL ||
 	    (write && (err = crm_db_begin(cli->db)) != NULL))
 		return cli_error(cli, err);
-	cli_each_ref(cli, argc, argv, ref_keys, batch_one, b);
+	cli_each_ref(cli, argc, argv, contact_ref_keys, batch_one, b);
 	if (write && (b->failed || cli->status)) {
 		crm_db_rollback(cli->db);
 		if (b->n > 0 || b->failed > 1)
@@ -243,7 +243,7 @@ run_batch(struct cli *cli, struct batch *b, int argc, char **argv, int print)
 	} else if (write && (err = crm_db_commit(cli->db)) != NULL)
 		status = cli_error(cli, err);
 	else if (print)
-		status = print_ids(cli, b->ids, b->n);
+		status = contact_contact_print_ids(cli, b->ids, b->n);
 	free(b->ids);
 	crm_strv_clear(&b->add);
 	crm_strv_clear(&b->remove);
@@ -311,8 +311,8 @@ cmd_tag(struct cli *cli, int argc, char **argv)
 	return run_batch(cli, &b, argc - ind, argv + ind, 0);
 }
 
-static int
-list_one(const cJSON *rec, void *arg)
+int
+contact_write_one(const cJSON *rec, void *arg)
 {
 	struct crm_out *out = arg;
 	struct crm_error *err = crm_out_write(out, rec);
@@ -374,7 +374,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	    (err = cli_out(cli, crm_contact_columns,
 	    (const char *const *)cols.v, crm_contact_table_columns,
 	    &out)) == NULL &&
-	    (err = crm_contact_list(cli->db, &q, list_one, out)) == NULL)
+	    (err = crm_contact_list(cli->db, &q, contact_write_one, out)) == NULL)
 		err = crm_out_finish(out);
 	crm_out_free(out);
 	crm_strv_clear(&cols);
