@@ -243,7 +243,7 @@ run_batch(struct cli *cli, struct batch *b, int argc, char **argv, int print)
 	} else if (write && (err = crm_db_commit(cli->db)) != NULL)
 		status = cli_error(cli, err);
 	else if (print)
-		status = contact_contact_print_ids(cli, b->ids, b->n);
+		status = contact_print_ids(cli, b->ids, b->n);
 	free(b->ids);
 	crm_strv_clear(&b->add);
 	crm_strv_clear(&b->remove);

@@ -79,11 +79,6 @@ ok "$(cmp -s v99.db v99.copy; echo $?)" "the file is byte-identical"
 # overwritten by a fixed pattern.
 crm-db --db big.db init
 i=0
-while [ $i -lt 12 ]; do
-	printf '{"name":"N%d","title":"%0300d"}\n' $i 0
-	i=$((i + 1))
-done >/dev/null
-i=0
 while [ $i -lt 200 ]; do
 	crm-contact --db big.db add --name "N$i" --title "$(printf '%0300d' $i)" \
 	    >/dev/null
