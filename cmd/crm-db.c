@@ -31,8 +31,8 @@ static const struct cli_opt events_opts[] = {
 	    "after N)" },
 	{ "entity", O_ENTITY, "ENTITY", "only events of this entity "
 	    "(contact, ...)" },
-	{ "follow", 'f', NULL, "then wait for new events and print each as "
-	    "it is committed" },
+	{ "follow", 'f', NULL, "then wait for new events and print them "
+	    "as they come" },
 	CLI_OPT_END
 };
 

@@ -138,6 +138,7 @@ sync_dir(const char *file)
 static struct crm_error *
 write_backup(struct crm_db *db, const char *tmp, const char *file)
 {
+	struct crm_error *err = NULL;
 	sqlite3 *dst = NULL;
 	int rc;
 
@@ -149,25 +150,39 @@ write_backup(struct crm_db *db, const char *tmp, const char *file)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL,
 		    NULL, NULL);
-	if (rc != SQLITE_OK) {
-		struct crm_error *err = busy(rc) ? crm_db_error(db, rc) :
-		    crm_error_new(CRM_EXIT_FAIL, "%s: cannot write backup: %s",
-		    file, dst != NULL ? sqlite3_errmsg(dst) :
+	if (busy(rc))
+		err = crm_db_error(db, rc);
+	else if (rc != SQLITE_OK)
+		err = crm_error_new(CRM_EXIT_FAIL, "%s: cannot write backup: "
+		    "%s", file, dst != NULL ? sqlite3_errmsg(dst) :
 		    sqlite3_errstr(rc));
-		sqlite3_close(dst);
-		return err;
-	}
-	if ((rc = sqlite3_close(dst)) != SQLITE_OK)
-		return crm_error_new(CRM_EXIT_FAIL, "%s: cannot write backup: "
+	rc = sqlite3_close(dst);
+	if (err == NULL && rc != SQLITE_OK)
+		err = crm_error_new(CRM_EXIT_FAIL, "%s: cannot write backup: "
 		    "%s", file, sqlite3_errstr(rc));
-	return NULL;
+	return err;
+}
+
+/* Remove what is left of a failed backup: tmp and SQLite's files. */
+static void
+remove_temp(const char *tmp)
+{
+	static const char *const ext[] = { "", "-journal", "-wal", "-shm" };
+	struct crm_buf b = CRM_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		crm_buf_reset(&b);
+		crm_buf_addf(&b, "%s%s", tmp, ext[i]);
+		unlink(b.buf);
+	}
+	crm_buf_release(&b);
 }
 
 struct crm_error *
 crm_db_backup(struct crm_db *db, const char *file)
 {
 	struct crm_error *err;
-	struct crm_buf journal = CRM_BUF_INIT;
 	struct stat sb;
 	char *tmp;
 
@@ -182,13 +197,10 @@ crm_db_backup(struct crm_db *db, const char *file)
 	if (err == NULL && rename(tmp, file) != 0)
 		err = crm_error_new(CRM_EXIT_FAIL, "%s: %s", file,
 		    strerror(errno));
-	if (err != NULL) {
-		crm_buf_addf(&journal, "%s-journal", tmp);
-		unlink(journal.buf);
-		unlink(tmp);
-	} else
+	if (err != NULL)
+		remove_temp(tmp);
+	else
 		sync_dir(file);
-	crm_buf_release(&journal);
 	free(tmp);
 	return err;
 }
@@ -346,7 +358,8 @@ report(const char *text, int (*fn)(const char *, void *), void *arg,
 			nl = text + strlen(text);
 		line = crm_xstrndup(text, (size_t)(nl - text));
 		/* A header line, not a problem. */
-		if (*line != '\0' && strncmp(line, "*** in database", 15) != 0) {
+		if (*line != '\0' &&
+		    strncmp(line, "*** in database", 15) != 0) {
 			(*n)++;
 			stop = fn(line, arg) != 0;
 		}

@@ -21,7 +21,7 @@ extern const char *const crm_event_columns[];
 struct crm_event_query {
 	sqlite3_int64	 since;		/* only events with a greater id */
 	long		 limit;		/* at most this many; 0: no limit */
-	const char	*entity;	/* only this entity ("contact"), or NULL */
+	const char	*entity;	/* only this entity, or NULL: all */
 };
 
 /*

@@ -25,7 +25,8 @@ is "$(sqlite3 b.db 'PRAGMA integrity_check')" ok "and sound"
 is "$(sqlite3 b.db 'PRAGMA journal_mode')" delete \
     "one self-contained file, not WAL"
 is "$(CRM_DB=b.db state)" "$before" "with the data"
-is "$(ls -A | grep -c '^\.b\.db')" 0 "no temporary file is left"
+is "$(find . -maxdepth 1 -name '.b.db.*' | wc -l | tr -d ' ')" 0 \
+    "no temporary file is left"
 
 echo old >b2.db
 chmod 644 b2.db

@@ -98,8 +98,8 @@ ok "$([ -n "$OUT$ERR" ]; echo $?)" "with a message"
 like "$(printf '%s\n' "$ERR" | tail -n 1)" '^crm-db: ' "under the command's name"
 run crm-db restore damaged.db
 expect_rc 1 "restore of the damaged copy"
-like "$ERR" '^crm-db: damaged.db: damaged database: [^
-]*$' "is refused in one line"
+like "$ERR" '^crm-db: damaged.db: damaged database: ' "is refused"
+is "$(printf '%s\n' "$ERR" | wc -l | tr -d ' ')" 1 "in one line"
 
 # --- busy --------------------------------------------------------------
 
