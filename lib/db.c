@@ -292,7 +292,10 @@ crm_db_open(const char *path, int mode, struct crm_db **out)
 		return crm_error_new(CRM_EXIT_FAIL, "%s: is a directory", path);
 	db = crm_xcalloc(1, sizeof(*db));
 	db->path = crm_xstrdup(path);
-	if (access(path, W_OK) != 0) {
+	/* No write bit counts as read-only even for root, whom access()
+	 * lets write anything. */
+	if (access(path, W_OK) != 0 || (stat(path, &sb) == 0 &&
+	    (sb.st_mode & 0222) == 0)) {
 		if (mode == CRM_DB_WRITE) {
 			err = crm_error_new(CRM_EXIT_FAIL,
 			    "%s: database is read-only", path);
