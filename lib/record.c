@@ -21,7 +21,7 @@
 #include "crm_util.h"
 
 #define ELLIPSIS	"\xE2\x80\xA6"	/* U+2026, one column */
-#define MIN_CUT		4		/* a column is never cut below */
+#define MIN_CUT		4		/* cut no column below this */
 
 static const char *const format_names[] = {
 	"jsonl", "json", "csv", "tsv", "table", NULL
@@ -42,6 +42,7 @@ struct crm_out {
 	int	 have_cols;
 	long	 n;		/* records written */
 	int	 closed;	/* the reader went away: write nothing */
+	int	 finished;
 	struct cell *cells;	/* table: n rows of cols.n cells */
 	size_t	 ncells, alloc;
 };
@@ -49,7 +50,7 @@ struct crm_out {
 struct crm_error *
 crm_format_parse(const char *name, FILE *fp, enum crm_format *fmt)
 {
-	const char *env = NULL;
+	const char *env;
 	size_t i;
 
 	if (name == NULL) {
@@ -67,9 +68,9 @@ crm_format_parse(const char *name, FILE *fp, enum crm_format *fmt)
 			*fmt = (enum crm_format)i;
 			return NULL;
 		}
-	return crm_error_new(CRM_EXIT_USAGE, "%sunknown format \"%s\" (use "
-	    "jsonl, json, csv, tsv or table)", env != NULL ? "CRM_FORMAT: " :
-	    "", name);
+	/* The caller says where the name came from (--format, CRM_FORMAT). */
+	return crm_error_new(CRM_EXIT_USAGE, "unknown format \"%s\" (use "
+	    "jsonl, json, csv, tsv or table)", name);
 }
 
 static int
@@ -318,8 +319,7 @@ done:
 static void
 csv_field(struct crm_buf *b, const char *s, size_t n)
 {
-	int quote = n > 0 && (s[0] == ' ' || s[0] == '\t' ||
-	    s[n - 1] == ' ' || s[n - 1] == '\t');
+	int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
 	size_t i;
 
 	for (i = 0; i < n && !quote; i++)
@@ -558,8 +558,7 @@ fit(size_t *w, const size_t *floor_w, size_t n, size_t width)
 }
 
 static struct crm_error *
-table_line(struct crm_out *o, const struct cell *row, const size_t *w,
-    const int *right)
+table_line(struct crm_out *o, const struct cell *row, const size_t *w)
 {
 	struct crm_buf b = CRM_BUF_INIT, t = CRM_BUF_INIT;
 	struct crm_error *err;
@@ -570,7 +569,7 @@ table_line(struct crm_out *o, const struct cell *row, const size_t *w,
 			crm_buf_adds(&b, "  ");
 		crm_buf_reset(&t);
 		tw = cut(&t, row[i].s, row[i].w, w[i]);
-		if (right != NULL ? right[i] : row[i].num) {
+		if (row[i].num) {
 			crm_buf_addf(&b, "%*s", (int)(w[i] - tw), "");
 			crm_buf_add(&b, t.buf, t.len);
 		} else {
@@ -587,52 +586,44 @@ table_line(struct crm_out *o, const struct cell *row, const size_t *w,
 	return err;
 }
 
-/* Column widths and alignment, then the header and every row. */
+/*
+ * Column widths, then the header (names are text: aligned left) and
+ * every row.  A column shrinks to MIN_CUT, or to its name's width when
+ * that is narrower.
+ */
 static struct crm_error *
 table_finish(struct crm_out *o)
 {
 	struct crm_error *err = NULL;
 	struct cell *head;
 	size_t nc = o->cols.n, i, j, *w, *floor_w, width;
-	int *right, *text;
 
 	if (o->n == 0 || nc == 0)
 		return NULL;
 	head = crm_xcalloc(nc, sizeof(*head));
 	w = crm_xcalloc(nc, sizeof(*w));
 	floor_w = crm_xcalloc(nc, sizeof(*floor_w));
-	right = crm_xcalloc(nc, sizeof(*right));
-	text = crm_xcalloc(nc, sizeof(*text));
 	for (i = 0; i < nc; i++) {
 		head[i].s = sanitize(o->cols.v[i]);
 		w[i] = head[i].w = crm_utf8_width(head[i].s,
 		    strlen(head[i].s));
 		floor_w[i] = head[i].w < MIN_CUT ? head[i].w : MIN_CUT;
-	}
-	for (j = 0; j < o->ncells; j++) {
-		i = j % nc;
-		if (o->cells[j].w > w[i])
-			w[i] = o->cells[j].w;
-		right[i] |= o->cells[j].num;
-		text[i] |= !o->cells[j].num && o->cells[j].w > 0;
-	}
-	for (i = 0; i < nc; i++) {
-		right[i] = right[i] && !text[i];
 		if (floor_w[i] == 0)
 			floor_w[i] = 1;
 	}
+	for (j = 0; j < o->ncells; j++)
+		if (o->cells[j].w > w[j % nc])
+			w[j % nc] = o->cells[j].w;
 	if ((width = (size_t)crm_term_width(o->fp)) > 0)
 		fit(w, floor_w, nc, width);
-	err = table_line(o, head, w, right);
+	err = table_line(o, head, w);
 	for (j = 0; err == NULL && !o->closed && j < o->ncells; j += nc)
-		err = table_line(o, o->cells + j, w, NULL);
+		err = table_line(o, o->cells + j, w);
 	for (i = 0; i < nc; i++)
 		free(head[i].s);
 	free(head);
 	free(w);
 	free(floor_w);
-	free(right);
-	free(text);
 	return err;
 }
 
@@ -642,8 +633,9 @@ crm_out_finish(struct crm_out *o)
 	struct crm_buf b = CRM_BUF_INIT;
 	struct crm_error *err = NULL;
 
-	if (o->closed)
+	if (o->closed || o->finished)
 		return NULL;
+	o->finished = 1;
 	if (o->fmt == CRM_FMT_JSON)
 		/* Both ends are three bytes long. */
 		err = emit(o, o->n == 0 ? "[]\n" : "\n]\n", 3);

@@ -32,7 +32,7 @@ struct input {
 	char	*buf;		/* CHUNK + 1 bytes */
 	size_t	 pos, len;
 	int	 eof;
-	int	 ioerr;		/* errno of a failed read, reported once */
+	int	 ioerr;		/* errno of a failed read */
 	long	 line;		/* line feeds consumed so far */
 };
 
@@ -44,10 +44,9 @@ struct item {
 
 struct crm_reader {
 	struct input in;
-	char	*name;
 	enum crm_input kind;
 	int	 started, done;
-	long	 line;		/* where the last record returned began */
+	long	 line;		/* where the last record began */
 	struct crm_buf acc;	/* JSONL: a line that spans chunks */
 
 	struct csv_parser csv;
@@ -67,7 +66,6 @@ struct crm_reader {
 
 struct crm_refs {
 	struct input in;
-	char	*name;
 	const char *const *keys;
 	int	 started;
 	long	 line;
@@ -84,6 +82,17 @@ input_init(struct input *in, FILE *fp)
 	in->buf = crm_xmalloc(CHUNK + 1);
 }
 
+static struct crm_error *
+read_error(struct input *in)
+{
+	/* No file name: callers prefix a stream's messages with it. */
+	struct crm_error *err = crm_error_new(CRM_EXIT_FAIL,
+	    "read error: %s", strerror(in->ioerr));
+
+	in->ioerr = 0;
+	return err;
+}
+
 /* Refill the buffer; 0 at the end of input or after a read error. */
 static int
 fill(struct input *in)
@@ -92,6 +101,7 @@ fill(struct input *in)
 
 	if (in->eof)
 		return 0;
+	errno = 0;
 	n = fread(in->buf, 1, CHUNK, in->fp);
 	if (n == 0) {
 		in->eof = 1;
@@ -131,12 +141,13 @@ skip_lead(struct input *in)
 
 /*
  * The next line without its LF in *s, n bytes, NUL-terminated, writable
- * and valid until the next call.  Returns 1; 0 at the end of input or on
- * a read error (in->ioerr); -1 for a line longer than MAX_LINE, which is
+ * and valid until the next call.  Returns 1; 0 at the end of input; -1
+ * with *err for a read error or for a line longer than MAX_LINE, which is
  * skipped.  in->line is then the number of the line.
  */
 static int
-next_line(struct input *in, struct crm_buf *acc, char **s, size_t *n)
+next_line(struct input *in, struct crm_buf *acc, char **s, size_t *n,
+    struct crm_error **err)
 {
 	char *start, *lf;
 	size_t k;
@@ -145,6 +156,10 @@ next_line(struct input *in, struct crm_buf *acc, char **s, size_t *n)
 	crm_buf_reset(acc);
 	for (;;) {
 		if (in->pos == in->len && !fill(in)) {
+			if (in->ioerr != 0) {
+				*err = read_error(in);
+				return -1;
+			}
 			if (!seen)
 				return 0;
 			break;
@@ -172,18 +187,14 @@ next_line(struct input *in, struct crm_buf *acc, char **s, size_t *n)
 			break;
 	}
 	in->line++;
-	if (toolong)
+	if (toolong) {
+		*err = crm_error_new(CRM_EXIT_FAIL, "line %ld: line too long",
+		    in->line);
 		return -1;
+	}
 	*s = acc->buf;
 	*n = acc->len;
 	return 1;
-}
-
-static struct crm_error *
-read_error(const char *name, int e)
-{
-	return crm_error_new(CRM_EXIT_FAIL, "%s: read error: %s", name,
-	    strerror(e));
 }
 
 /* Past the string that opens at s[*i], or 0 with *i at a fault. */
@@ -375,20 +386,10 @@ jsonl_next(struct crm_reader *r, cJSON **rec, struct crm_error **err)
 	int rc;
 
 	for (;;) {
-		rc = next_line(&r->in, &r->acc, &s, &n);
+		rc = next_line(&r->in, &r->acc, &s, &n, err);
 		r->line = r->in.line;
-		if (rc == 0) {
-			if (r->in.ioerr == 0)
-				return 0;
-			*err = read_error(r->name, r->in.ioerr);
-			r->in.ioerr = 0;
-			return -1;
-		}
-		if (rc < 0) {
-			*err = crm_error_new(CRM_EXIT_FAIL,
-			    "line %ld: line too long", r->line);
-			return -1;
-		}
+		if (rc <= 0)
+			return rc;
 		if (n > 0 && s[n - 1] == '\r')
 			s[--n] = '\0';
 		if (!blank(s, n))
@@ -559,9 +560,8 @@ count_break(struct crm_reader *r, char c)
  * the chunk.  A parse error costs the row and the rest of its line.
  */
 static void
-csv_segment(struct crm_reader *r, const char *p, size_t k)
+csv_segment(struct crm_reader *r, const char *p, size_t k, int term)
 {
-	int term = p[k - 1] == '\r' || p[k - 1] == '\n';
 	struct crm_error *err;
 	size_t used;
 
@@ -587,31 +587,28 @@ csv_segment(struct crm_reader *r, const char *p, size_t k)
 	} else if (csv_get_buffer_size(&r->csv) > MAX_LINE)
 		csv_fatal(r, crm_error_new(CRM_EXIT_FAIL,
 		    "line %ld: field too long", r->row_line));
-	if (term)
-		count_break(r, p[k - 1]);
-	else if (k > 0)
-		r->last_cr = 0;
 }
 
 static void
 csv_feed(struct crm_reader *r, const char *p, size_t n)
 {
 	size_t k;
+	int term;
 
 	while (n > 0 && !r->done) {
 		for (k = 0; k < n && p[k] != '\r' && p[k] != '\n'; k++)
 			;
-		if (k < n)
+		if ((term = k < n))
 			k++;
-		if (r->skipping) {
-			/* After a parse error: drop the rest of the line. */
-			if (p[k - 1] == '\r' || p[k - 1] == '\n') {
-				count_break(r, p[k - 1]);
-				r->skipping = 0;
-			} else
-				r->last_cr = 0;
-		} else
-			csv_segment(r, p, k);
+		/* After a parse error the rest of the line is dropped. */
+		if (!r->skipping)
+			csv_segment(r, p, k, term);
+		else if (term)
+			r->skipping = 0;
+		if (k > (size_t)term)
+			r->last_cr = 0;
+		if (term)
+			count_break(r, p[k - 1]);
 		p += k;
 		n -= k;
 	}
@@ -622,7 +619,7 @@ static void
 csv_end(struct crm_reader *r)
 {
 	if (r->in.ioerr != 0) {
-		csv_fatal(r, read_error(r->name, r->in.ioerr));
+		csv_fatal(r, read_error(&r->in));
 		return;
 	}
 	if (!r->skipping && csv_fini(&r->csv, on_field, on_row, r) != 0 &&
@@ -666,7 +663,6 @@ crm_reader_new(FILE *fp, const char *name, enum crm_input kind)
 	struct crm_reader *r = crm_xcalloc(1, sizeof(*r));
 
 	input_init(&r->in, fp);
-	r->name = crm_xstrdup(name != NULL ? name : "stdin");
 	r->kind = kind;
 	return r;
 }
@@ -730,7 +726,6 @@ crm_reader_free(struct crm_reader *r)
 	crm_strv_clear(&r->header);
 	crm_buf_release(&r->acc);
 	free(r->in.buf);
-	free(r->name);
 	free(r);
 }
 
@@ -740,7 +735,6 @@ crm_refs_new(FILE *fp, const char *name, const char *const *keys)
 	struct crm_refs *r = crm_xcalloc(1, sizeof(*r));
 
 	input_init(&r->in, fp);
-	r->name = crm_xstrdup(name != NULL ? name : "stdin");
 	r->keys = keys != NULL && keys[0] != NULL ? keys : default_keys;
 	return r;
 }
@@ -796,20 +790,10 @@ crm_refs_next(struct crm_refs *r, char **ref, struct crm_error **err)
 		skip_lead(&r->in);
 	}
 	for (;;) {
-		rc = next_line(&r->in, &r->acc, &s, &n);
+		rc = next_line(&r->in, &r->acc, &s, &n, err);
 		r->line = r->in.line;
-		if (rc == 0) {
-			if (r->in.ioerr == 0)
-				return 0;
-			*err = read_error(r->name, r->in.ioerr);
-			r->in.ioerr = 0;
-			return -1;
-		}
-		if (rc < 0) {
-			*err = crm_error_new(CRM_EXIT_FAIL,
-			    "line %ld: line too long", r->line);
-			return -1;
-		}
+		if (rc <= 0)
+			return rc;
 		if (!text_ok(s, n, &at)) {
 			*err = crm_error_new(CRM_EXIT_FAIL, "line %ld: %s at "
 			    "byte %zu", r->line, s[at] == '\0' ? "NUL" :
@@ -842,6 +826,5 @@ crm_refs_free(struct crm_refs *r)
 		return;
 	crm_buf_release(&r->acc);
 	free(r->in.buf);
-	free(r->name);
 	free(r);
 }

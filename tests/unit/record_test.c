@@ -13,6 +13,7 @@
 
 #include "crm_error.h"
 #include "crm_record.h"
+#include "crm_stream.h"
 #include "tap.h"
 
 static const char *const known[] = {
@@ -35,9 +36,11 @@ static const char *const people[] = {
 
 /* CJK, accents precomposed and combining, a newline, null. */
 static const char *const places[] = {
-	"{\"id\":1,\"name\":\"\xE5\xB1\xB1\xE7\x94\xB0\xE5\xA4\xAA\xE9\x83\x8E\","
+	"{\"id\":1,"
+	"\"name\":\"\xE5\xB1\xB1\xE7\x94\xB0\xE5\xA4\xAA\xE9\x83\x8E\","
 	"\"city\":\"\xE6\x9D\xB1\xE4\xBA\xAC\",\"amount\":1200}",
-	"{\"id\":22,\"name\":\"Zoe\\u0308 No\xC3\xABl\",\"city\":\"Paris\\nFR\","
+	"{\"id\":22,\"name\":\"Zoe\\u0308 No\xC3\xABl\","
+	"\"city\":\"Paris\\nFR\","
 	"\"amount\":3.5}",
 	"{\"id\":333,\"name\":\"Ada\",\"city\":null,\"amount\":-7}",
 	NULL
@@ -101,7 +104,8 @@ check(enum crm_format fmt, const char *fields, const char *const *columns,
 static void
 test_json(void)
 {
-	const char *a = "{\"id\":1,\"name\":\"Ada\",\"tags\":[\"vip\",\"math\"],"
+	const char *a = "{\"id\":1,\"name\":\"Ada\","
+	    "\"tags\":[\"vip\",\"math\"],"
 	    "\"fields\":{\"industry\":\"computing\",\"size\":12},"
 	    "\"opt_in\":true,\"score\":null,\"amount\":3000000000}";
 	const char *b = "{\"id\":2,\"name\":\"Zo\xC3\xAB \\\"Z\\\", Jr.\","
@@ -157,7 +161,8 @@ test_delimited(void)
 	    "\"Zo\xC3\xAB \"\"Z\"\", Jr.\",,-12\n"
 	    "\" tab\there\nnew\\back \",,1e+20\n",
 	    "csv --fields: picked and ordered");
-	check(CRM_FMT_CSV, NULL, place_cols, NULL, none, "id,name,city,amount\n",
+	check(CRM_FMT_CSV, NULL, place_cols, NULL, none,
+	    "id,name,city,amount\n",
 	    "csv: no records, known columns: the header alone");
 	check(CRM_FMT_TSV, "id,email", NULL, NULL, none, "id\temail\n",
 	    "tsv --fields: no records: the header alone");
@@ -178,17 +183,18 @@ test_table(void)
 
 	unsetenv("COLUMNS");
 	check(CRM_FMT_TABLE, NULL, NULL, place_cols, places,
-	    " id  name      city      amount\n"
+	    "id   name      city      amount\n"
 	    "  1  \xE5\xB1\xB1\xE7\x94\xB0\xE5\xA4\xAA\xE9\x83\x8E  "
 	    "\xE6\x9D\xB1\xE4\xBA\xAC        1200\n"
 	    " 22  Zoe\xCC\x88 No\xC3\xABl  Paris FR     3.5\n"
 	    "333  Ada                     -7\n",
-	    "table: aligned by display width, numbers right, no trailing "
-	    "blanks");
+	    "table: aligned by display width, numbers right, names left, "
+	    "no trailing blanks");
 	setenv("COLUMNS", "24", 1);
 	check(CRM_FMT_TABLE, NULL, NULL, place_cols, places,
-	    " id  name   city   amou\xE2\x80\xA6\n"
-	    "  1  \xE5\xB1\xB1\xE7\x94\xB0\xE2\x80\xA6  \xE6\x9D\xB1\xE4\xBA\xAC"
+	    "id   name   city   amou\xE2\x80\xA6\n"
+	    "  1  \xE5\xB1\xB1\xE7\x94\xB0\xE2\x80\xA6  "
+	    "\xE6\x9D\xB1\xE4\xBA\xAC"
 	    "    1200\n"
 	    " 22  Zoe\xCC\x88 \xE2\x80\xA6  Pari\xE2\x80\xA6    3.5\n"
 	    "333  Ada              -7\n",
@@ -209,12 +215,14 @@ test_table(void)
 	check(CRM_FMT_TABLE, NULL, NULL, NULL, esc, "note\na b [31mc\n",
 	    "table: control characters shown as spaces");
 	check(CRM_FMT_TABLE, NULL, NULL, NULL, nested,
-	    " id  fields.x\n  1  y\n2.5  zz\n",
+	    "id   fields.x\n  1  y\n2.5  zz\n",
 	    "table: columns from the first record, flattened");
 	check(CRM_FMT_TABLE, NULL, place_cols, NULL, none, "",
 	    "table: no records: nothing, not even a header");
 	check(CRM_FMT_TABLE, "name,amount", NULL, place_cols, places + 1,
-	    "name      amount\nZoe\xCC\x88 No\xC3\xABl     3.5\nAda           -7\n",
+	    "name      amount\n"
+	    "Zoe\xCC\x88 No\xC3\xABl     3.5\n"
+	    "Ada           -7\n",
 	    "table --fields: over the table columns");
 }
 
@@ -293,7 +301,7 @@ test_format_parse(void)
 	ok(err == NULL && fmt == CRM_FMT_JSON, "format: a name beats the env");
 	setenv("CRM_FORMAT", "yaml", 1);
 	err = crm_format_parse(NULL, fp, &fmt);
-	is_str(err != NULL ? err->msg : NULL, "CRM_FORMAT: unknown format "
+	is_str(err != NULL ? err->msg : NULL, "unknown format "
 	    "\"yaml\" (use jsonl, json, csv, tsv or table)",
 	    "format: a bad CRM_FORMAT");
 	crm_error_free(err);
@@ -373,6 +381,57 @@ test_write_errors(void)
 	fclose(fp);
 }
 
+/* What the CSV writer prints, the CSV reader reads back unchanged. */
+static void
+test_roundtrip(void)
+{
+	const char *const recs[] = {
+		"{\"a\":\" lead\",\"b\":\"trail \",\"c\":\"a,b\"}",
+		"{\"a\":\"q\\\"uote\",\"b\":\"cr\\r\\nlf\",\"c\":\"lf\\n\"}",
+		"{\"a\":\"\xE5\xB1\xB1\xE7\x94\xB0\",\"b\":\"\","
+		"\"c\":\"t\\tx\"}",
+		"{\"a\":\"\",\"b\":\"\",\"c\":\"\"}",
+		NULL
+	};
+	struct crm_reader *r;
+	struct crm_error *err;
+	char *csv = render(CRM_FMT_CSV, NULL, NULL, NULL, recs, NULL);
+	FILE *fp = fmemopen(csv, strlen(csv), "r");
+	cJSON *rec, *want;
+	size_t i = 0;
+	int same = 1, rc;
+
+	r = crm_reader_new(fp, "roundtrip", CRM_IN_CSV);
+	while ((rc = crm_reader_next(r, &rec, &err)) != 0) {
+		want = recs[i] != NULL ? cJSON_Parse(recs[i++]) : NULL;
+		same &= rc == 1 && cJSON_Compare(rec, want, 1);
+		cJSON_Delete(want);
+		cJSON_Delete(rec);
+		crm_error_free(err);
+	}
+	ok(same && recs[i] == NULL, "csv: read back exactly as written");
+	crm_reader_free(r);
+	fclose(fp);
+	free(csv);
+}
+
+static void
+test_finish_twice(void)
+{
+	struct crm_out *out = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	crm_out_new(fp, CRM_FMT_JSON, NULL, NULL, NULL, NULL, &out);
+	ok(crm_out_finish(out) == NULL && crm_out_finish(out) == NULL,
+	    "finish twice: no error");
+	crm_out_free(out);
+	fclose(fp);
+	is_str(buf, "[]\n", "finish twice: the array closed once");
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -383,5 +442,7 @@ main(void)
 	test_format_parse();
 	test_term_width();
 	test_write_errors();
+	test_roundtrip();
+	test_finish_twice();
 	return done_testing();
 }

@@ -77,7 +77,8 @@ check(const char *in, enum crm_input kind, const char *want,
 static void
 test_csv(void)
 {
-	check("name,email\r\nAda,ada@example.org\r\n\"Lovelace, A\",\"a\"\"b\"\r\n",
+	check("name,email\r\nAda,ada@example.org\r\n"
+	    "\"Lovelace, A\",\"a\"\"b\"\r\n",
 	    CRM_IN_CSV,
 	    "2: {\"name\":\"Ada\",\"email\":\"ada@example.org\"}\n"
 	    "3: {\"name\":\"Lovelace, A\",\"email\":\"a\\\"b\"}\n",
@@ -229,7 +230,8 @@ test_csv_big(void)
 static void
 test_jsonl(void)
 {
-	check("\xEF\xBB\xBF{\"a\":1}\r\n\r\n  \n{\"b\":\"x\\ny\",\"c\":[1,{}]}\n"
+	check("\xEF\xBB\xBF{\"a\":1}\r\n\r\n  \n"
+	    "{\"b\":\"x\\ny\",\"c\":[1,{}]}\n"
 	    "[1,2]\n\"s\"\n{\"a\":1} x\n{\"a\":01}\n{\"a\":\"\x01\"}\n"
 	    "{\"a\":\"caf\xC3\xA9\xFF\"}\n{\"a\":\n{\"u\":\"\xE5\xB1\xB1\"}",
 	    CRM_IN_AUTO,
@@ -414,6 +416,46 @@ test_utf8(void)
 	    "width: kana with a combining voiced mark");
 }
 
+/* A directory opens but does not read: a read error, then the end. */
+static void
+test_read_error(void)
+{
+	struct crm_reader *r;
+	struct crm_refs *refs;
+	struct crm_error *err;
+	enum crm_input kind;
+	cJSON *rec;
+	char *ref;
+	FILE *fp;
+
+	for (kind = CRM_IN_AUTO; kind <= CRM_IN_CSV; kind++) {
+		if ((fp = fopen("/", "r")) == NULL) {
+			printf("ok %d # skip cannot open /\n", ++tap_n);
+			return;
+		}
+		r = crm_reader_new(fp, "/", kind);
+		is_int(crm_reader_next(r, &rec, &err), -1,
+		    "read error (kind %d): -1", (int)kind);
+		is_str(err != NULL ? err->msg : NULL,
+		    "read error: Is a directory",
+		    "read error (kind %d): the message", (int)kind);
+		crm_error_free(err);
+		is_int(crm_reader_next(r, &rec, &err), 0,
+		    "read error (kind %d): then the end", (int)kind);
+		crm_reader_free(r);
+		fclose(fp);
+	}
+	fp = fopen("/", "r");
+	refs = crm_refs_new(fp, "/", NULL);
+	is_int(crm_refs_next(refs, &ref, &err), -1, "refs: read error");
+	crm_error_free(err);
+	is_int(crm_refs_next(refs, &ref, &err), 0, "refs: then the end");
+	crm_refs_free(refs);
+	fclose(fp);
+	crm_reader_free(NULL);
+	crm_refs_free(NULL);
+}
+
 static const char *
 corpora(void)
 {
@@ -557,7 +599,8 @@ test_csv_spectrum(const char *root)
 			 */
 			is_str(got, "{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}\n"
 			    "{\"a\":\"Once upon \\na time\",\"b\":\"5\","
-			    "\"c\":\"6\"}\n{\"a\":\"7\",\"b\":\"8\",\"c\":\"9\"}\n",
+			    "\"c\":\"6\"}\n"
+			    "{\"a\":\"7\",\"b\":\"8\",\"c\":\"9\"}\n",
 			    "csv-spectrum %s: as its bytes say (the corpus "
 			    "file has no CR)", names.v[i]);
 		} else
@@ -685,6 +728,7 @@ main(void)
 	test_jsonl();
 	test_jsonl_big();
 	test_refs();
+	test_read_error();
 	if ((d = opendir(root)) == NULL) {
 		printf("ok %d # skip corpora not found\n", ++tap_n);
 		return done_testing();
