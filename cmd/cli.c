@@ -17,6 +17,8 @@
 #include "crm_util.h"
 #include "cli.h"
 
+#define CLI_MAXOPTS 64
+
 static const struct cli_opt db_opts[] = {
 	{ "db", CLI_DB, "PATH", "the database file (default: CRM_DB, "
 	    "then $XDG_DATA_HOME/crm/crm.db)" },
@@ -155,6 +157,8 @@ add_opts(const struct cli_opt *o, struct option *lo, size_t *nlo,
     struct crm_buf *so)
 {
 	for (; o != NULL && o->name != NULL; o++) {
+		if (*nlo >= CLI_MAXOPTS - 1)
+			abort();	/* a verb with too many options: a bug */
 		lo[*nlo].name = o->name;
 		lo[*nlo].has_arg = o->arg ? required_argument : no_argument;
 		lo[*nlo].flag = NULL;
@@ -173,7 +177,7 @@ cli_getopt(struct cli *cli, int argc, char **argv, const char **arg,
     int *ind)
 {
 	const struct cli_verb *v = cli->verb;
-	struct option lo[64];
+	struct option lo[CLI_MAXOPTS];
 	struct crm_buf so = CRM_BUF_INIT;
 	size_t nlo = 0;
 	int c;
