@@ -391,10 +391,11 @@ static void
 values(struct cli *cli, const char *opt)
 {
 	static const char *const map[][2] = {
-		{ "stage", "stage" }, { "owner", "owner" },
+		{ "stage", "stage" },
 		{ "source", "source" }, { "kind", "kind" }, { "add", "tag" },
 		{ "remove", "tag" }, { "tag", "tag" },
 	};
+	struct crm_error *err;
 	const char *const *f;
 	size_t i;
 
@@ -408,11 +409,27 @@ values(struct cli *cli, const char *opt)
 			printf("%s%s\n", *f, opt[0] == 's' ? "=" : "");
 		return;
 	}
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i][0], opt) == 0 &&
-		    cli_db(cli, CRM_DB_READ) == NULL)
-			crm_error_free(crm_contact_values(cli->db, map[i][1],
-			    print_value, NULL));
+	if (strcmp(opt, "type") == 0) {
+		printf("call\nemail\nmeeting\nnote\n");
+		return;
+	}
+	if (strcmp(opt, "by") == 0) {
+		printf("email\nphone\nname\n");
+		return;
+	}
+	if (strcmp(opt, "owner") == 0) {
+		contact_owner_values(cli);
+		return;
+	}
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(map[i][0], opt) != 0)
+			continue;
+		/* Completion stays quiet: no database, no values. */
+		if ((err = cli_db(cli, CRM_DB_READ)) == NULL)
+			err = crm_contact_values(cli->db, map[i][1],
+			    print_value, NULL);
+		crm_error_free(err);
+	}
 }
 
 static const struct cli_verb verbs[] = {
@@ -430,6 +447,36 @@ static const struct cli_verb verbs[] = {
 	    CLI_DBOPT },
 	{ "untag", cmd_tag, "REF...", "remove tags", untag_opts,
 	    CLI_DBOPT },
+	{ "log", contact_log, "REF", "log a call, email, meeting or note "
+	    "on a contact", contact_log_opts, CLI_DBOPT | CLI_OUTPUT },
+	{ "task", contact_task, "REF SUBJECT", "add a task for a contact",
+	    contact_task_opts, CLI_DBOPT | CLI_OUTPUT },
+	{ "tasks", contact_tasks, NULL, "list open tasks by due time",
+	    contact_tasks_opts, CLI_DBOPT | CLI_OUTPUT },
+	{ "done", contact_done, "TASK...", "mark tasks done and print them",
+	    NULL, CLI_DBOPT | CLI_OUTPUT },
+	{ "timeline", contact_timeline, "REF", "activities and changes of a "
+	    "contact, newest first", contact_timeline_opts,
+	    CLI_DBOPT | CLI_OUTPUT },
+	{ "search", contact_search, "WORDS...", "find contacts by words, best "
+	    "first", contact_search_opts, CLI_DBOPT | CLI_OUTPUT },
+	{ "dupes", contact_dupes, NULL, "list groups of likely duplicates",
+	    contact_dupes_opts, CLI_DBOPT | CLI_OUTPUT },
+	{ "merge", contact_merge, "KEEP OTHER...", "merge duplicates into "
+	    "one contact and print it", contact_merge_opts,
+	    CLI_DBOPT | CLI_OUTPUT },
+	{ "gdpr-export", contact_gdpr_export, "REF", "print everything held "
+	    "about a person as one JSON document", NULL, CLI_DBOPT },
+	{ "forget", contact_forget, "REF...", "erase the personal data of "
+	    "contacts", NULL, CLI_DBOPT },
+	{ "unsubscribe", contact_unsubscribe, "REF...", "withdraw consent to "
+	    "marketing mail", contact_consent_opts, CLI_DBOPT },
+	{ "subscribe", contact_subscribe, "REF...", "record consent to "
+	    "marketing mail", contact_consent_opts, CLI_DBOPT },
+	{ "import", contact_import, "[FILE]", "import contacts from CSV or "
+	    "JSON Lines", contact_import_opts, CLI_DBOPT | CLI_OUTPUT },
+	{ "export", contact_export, NULL, "write contacts out, as JSON Lines "
+	    "unless -o", contact_export_opts, CLI_DBOPT | CLI_OUTPUT },
 	{ NULL, NULL, NULL, NULL, NULL, 0 }
 };
 

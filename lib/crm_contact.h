@@ -99,4 +99,15 @@ struct crm_error *crm_contact_flat_columns(struct crm_db *db,
 /* Validate a tag; NULL when fine, else a static reason. */
 const char *crm_contact_tag_invalid(const char *tag);
 
+/*
+ * Check and normalise the text of one writable field as add and update
+ * do (not "company", which names another contact, nor "tags": see
+ * crm_contact_tag_invalid()): trimmed, the email normalised, opt_in as
+ * "1" or "0", a time as ISO 8601 UTC.  The stored form goes to out (reset
+ * first; the caller's buffer, reused across calls).  NULL when valid, else
+ * a CRM_EXIT_FAIL error quoting the value: invalid email "bob@": no domain.
+ */
+struct crm_error *crm_contact_check_value(const char *field, const char *in,
+	    struct crm_buf *out);
+
 #endif

@@ -18,5 +18,11 @@ const struct crm_migration *crm_schema_migrations(size_t *n);
 
 extern const char crm_db_schema_1[];		/* events */
 extern const char crm_contact_schema_1[];	/* contacts, tags */
+extern const char crm_activity_schema_1[];	/* activities */
+extern const char crm_search_schema_1[];	/* contact_search (FTS5) */
+extern const char crm_privacy_schema_1[];	/* suppressions, consent */
+extern const char crm_pipeline_schema_1[];	/* pipelines, stages */
+extern const char crm_deal_schema_1[];		/* deals, tags, history */
+extern const char crm_money_schema_1[];		/* rates */
 
 #endif

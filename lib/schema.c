@@ -6,6 +6,12 @@
 static const struct crm_migration migrations[] = {
 	{ "db", crm_db_schema_1 },
 	{ "contact", crm_contact_schema_1 },
+	{ "activity", crm_activity_schema_1 },
+	{ "search", crm_search_schema_1 },
+	{ "privacy", crm_privacy_schema_1 },
+	{ "pipeline", crm_pipeline_schema_1 },
+	{ "deal", crm_deal_schema_1 },
+	{ "money", crm_money_schema_1 },
 };
 
 const struct crm_migration *

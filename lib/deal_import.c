@@ -1,0 +1,458 @@
+/*
+ * Deal import: records from crm_reader, their keys mapped to deal fields
+ * (--map, then the names the usual exports use, then custom fields),
+ * each added, or updated by external id with upsert, through the same
+ * checks as add and update, with statements kept prepared.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+#include <cjson/cJSON.h>
+
+#include "crm_db.h"
+#include "crm_deal.h"
+#include "crm_record.h"
+#include "crm_stream.h"
+#include "crm_util.h"
+#include "deal_int.h"
+
+#define T_CUSTOM	(-1)
+#define T_DROP		(-2)
+#define MAX_KEYS	1024
+
+/* Names as compared: lower-case letters and digits only. */
+static const struct {
+	const char	*key;
+	int		 f;
+	int		 prio;		/* a higher one wins the field */
+} known[] = {
+	{ "title", F_TITLE, 2 }, { "name", F_TITLE, 1 },
+	{ "dealname", F_TITLE, 1 }, { "opportunityname", F_TITLE, 1 },
+	{ "subject", F_TITLE, 0 },
+	{ "contactid", F_CONTACT, 2 }, { "contact", F_CONTACT, 1 },
+	{ "contactemail", F_CONTACT, 1 }, { "email", F_CONTACT, 0 },
+	{ "companyid", F_COMPANY, 2 }, { "company", F_COMPANY, 1 },
+	{ "companyname", F_COMPANY, 1 }, { "account", F_COMPANY, 0 },
+	{ "accountname", F_COMPANY, 0 }, { "organization", F_COMPANY, 0 },
+	{ "pipeline", F_PIPELINE, 1 }, { "stage", F_STAGE, 1 },
+	{ "dealstage", F_STAGE, 0 }, { "status", F_STATUS, 1 },
+	{ "amount", F_AMOUNT, 1 }, { "dealamount", F_AMOUNT, 0 },
+	{ "value", F_AMOUNT, 0 }, { "dealvalue", F_AMOUNT, 0 },
+	{ "currency", F_CURRENCY, 1 }, { "currencycode", F_CURRENCY, 0 },
+	{ "probability", F_PROB, 1 }, { "winprobability", F_PROB, 0 },
+	{ "expectedclose", F_EXPECTED, 1 }, { "closedate", F_EXPECTED, 0 },
+	{ "expectedclosedate", F_EXPECTED, 0 }, { "closedat", F_CLOSED, 1 },
+	{ "lostreason", F_REASON, 1 }, { "closedlostreason", F_REASON, 0 },
+	{ "owner", F_OWNER, 1 }, { "dealowner", F_OWNER, 0 },
+	{ "source", F_SOURCE, 1 }, { "leadsource", F_SOURCE, 0 },
+	{ "externalid", F_EXT, 1 }, { "dealid", F_EXT, 0 },
+	{ "tags", F_TAGS, 1 }, { "tag", F_TAGS, 0 }, { "labels", F_TAGS, 0 },
+	{ "createdat", F_CREATED, 1 }, { "createdate", F_CREATED, 0 },
+	/* crm's own, read only: an export imports as it was. */
+	{ "id", T_DROP, 0 }, { "updatedat", T_DROP, 0 },
+};
+
+struct target {
+	char	*key;
+	int	 f;		/* F_*, T_CUSTOM or T_DROP */
+	char	*custom;	/* T_CUSTOM: the name */
+	int	 prio;
+};
+
+struct imp {
+	struct crm_deal_import *o;
+	struct crm_db	*db;
+	struct deal_cx	 cx;
+	struct target	*user;		/* --map */
+	size_t		 nuser;
+	struct target	*keys;		/* keys seen */
+	size_t		 nkeys;
+	struct crm_out	*rej;
+	int		 csv;
+	sqlite3_int64	 first, last;	/* deals added, events pending */
+};
+
+static void
+norm_key(const char *s, char *out, size_t n)
+{
+	size_t j = 0;
+
+	for (; *s != '\0' && j + 1 < n; s++)
+		if (isalnum((unsigned char)*s))
+			out[j++] = (char)tolower((unsigned char)*s);
+	out[j] = '\0';
+}
+
+/* A custom field's name from a column's: [a-z0-9_-], "_" for the rest. */
+static char *
+custom_from(const char *s)
+{
+	struct crm_buf b = CRM_BUF_INIT;
+
+	if (strncmp(s, "fields.", 7) == 0)
+		s += 7;
+	for (; *s != '\0' && b.len < 64; s++)
+		crm_buf_addch(&b, isalnum((unsigned char)*s) || *s == '-' ?
+		    tolower((unsigned char)*s) : '_');
+	if (b.len == 0)
+		crm_buf_adds(&b, "column");
+	return crm_buf_detach(&b);
+}
+
+/* The target of a field name given to --map: "amount", "fields.x", "-". */
+static struct crm_error *
+map_field(const char *field, struct target *t)
+{
+	const char *hint;
+	size_t i;
+
+	if (*field == '\0' || strcmp(field, "-") == 0) {
+		t->f = T_DROP;
+		return NULL;
+	}
+	if (strncmp(field, "fields.", 7) == 0 && field[7] != '\0') {
+		t->f = T_CUSTOM;
+		t->custom = custom_from(field);
+		return NULL;
+	}
+	for (i = 0; crm_deal_writable[i] != NULL; i++)
+		if (strcmp(crm_deal_writable[i], field) == 0) {
+			t->f = (int)i;
+			t->prio = 3;
+			return NULL;
+		}
+	hint = crm_suggest(field, crm_deal_writable, NF);
+	if (hint != NULL)
+		return crm_error_new(CRM_EXIT_USAGE, "--map: unknown field "
+		    "\"%s\" (did you mean \"%s\"?)", field, hint);
+	return crm_error_new(CRM_EXIT_USAGE, "--map: unknown field \"%s\"",
+	    field);
+}
+
+/* --map items "Column=field", each argument one or more, comma-separated. */
+static struct crm_error *
+parse_map(struct imp *im)
+{
+	struct crm_strv items = CRM_STRV_INIT;
+	struct crm_error *err = NULL;
+	const struct crm_strv *m = im->o->map;
+	char *eq;
+	size_t i;
+
+	for (i = 0; m != NULL && i < m->n; i++)
+		crm_strv_split(&items, m->v[i], ',');
+	im->user = crm_xcalloc(items.n + 1, sizeof(*im->user));
+	for (i = 0; i < items.n && err == NULL; i++) {
+		if ((eq = strchr(items.v[i], '=')) == NULL || eq == items.v[i]) {
+			err = crm_error_new(CRM_EXIT_USAGE, "--map: expected "
+			    "COLUMN=FIELD, got \"%s\"", items.v[i]);
+			break;
+		}
+		*eq = '\0';
+		im->user[i].key = crm_xstrdup(crm_trim(items.v[i]));
+		im->nuser++;
+		err = map_field(crm_trim(eq + 1), &im->user[i]);
+	}
+	crm_strv_clear(&items);
+	return err;
+}
+
+/* The target of an input key, worked out once. */
+static const struct target *
+target(struct imp *im, const char *key)
+{
+	struct target t = { NULL, T_CUSTOM, NULL, 0 };
+	char k[64];
+	size_t i;
+
+	for (i = 0; i < im->nkeys; i++)
+		if (strcmp(im->keys[i].key, key) == 0)
+			return &im->keys[i];
+	if (im->nkeys == MAX_KEYS)
+		return NULL;
+	for (i = 0; i < im->nuser; i++)
+		if (strcmp(im->user[i].key, key) == 0)
+			break;
+	if (i < im->nuser) {
+		t = im->user[i];
+		t.custom = t.custom ? crm_xstrdup(t.custom) : NULL;
+	} else if (strcmp(key, "fields") != 0 &&
+	    strncmp(key, "fields.", 7) != 0) {
+		norm_key(key, k, sizeof(k));
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strcmp(known[i].key, k) == 0) {
+				t.f = known[i].f;
+				t.prio = known[i].prio;
+				break;
+			}
+	} else if (strcmp(key, "fields") == 0)
+		t.f = T_DROP - 1;	/* an object of custom fields */
+	if (t.f == T_CUSTOM && t.custom == NULL)
+		t.custom = custom_from(key);
+	t.key = crm_xstrdup(key);
+	im->keys = crm_xrealloc(im->keys, (im->nkeys + 1) * sizeof(*im->keys));
+	im->keys[im->nkeys] = t;
+	return &im->keys[im->nkeys++];
+}
+
+static int
+empty(const cJSON *v)
+{
+	return v == NULL || cJSON_IsNull(v) ||
+	    (cJSON_IsString(v) && *v->valuestring == '\0');
+}
+
+/* The changes a record asks for; an error names the field. */
+static struct crm_error *
+changes(struct imp *im, const cJSON *rec, struct deal_changes *ch)
+{
+	int prio[NF];
+	const struct target *t;
+	struct crm_error *err = NULL;
+	const cJSON *v, *it;
+
+	memset(ch, 0, sizeof(*ch));
+	memset(prio, 0, sizeof(prio));
+	cJSON_ArrayForEach(v, rec) {
+		if (empty(v) || (t = target(im, v->string)) == NULL ||
+		    t->f == T_DROP)
+			continue;
+		if (t->f == T_DROP - 1 && cJSON_IsObject(v)) {
+			cJSON_ArrayForEach(it, v)
+				if (err == NULL && !empty(it))
+					err = deal_changes_custom(ch,
+					    it->string, it);
+		} else if (t->f == T_CUSTOM)
+			err = deal_changes_custom(ch, t->custom, v);
+		else if (t->f >= 0 && (!ch->set[t->f] || t->prio >
+		    prio[t->f])) {
+			prio[t->f] = t->prio;
+			err = deal_changes_field(ch, t->f, v);
+		}
+		if (err != NULL)
+			return err;
+	}
+	return NULL;
+}
+
+/*
+ * The add events of the deals added since the last flush, in one
+ * statement: one INSERT a deal costs as much as the deal itself (events
+ * counts its ids in sqlite_sequence).  An import's add event is short,
+ * {"title", "contact_id", "company_id"}: the deal itself holds the rest,
+ * and a million full records would outweigh the deals.
+ */
+static struct crm_error *
+flush_events(struct imp *im)
+{
+	struct crm_error *err;
+	sqlite3_stmt *st;
+
+	if (im->first == 0)
+		return NULL;
+	err = crm_db_prepare(im->db, "INSERT INTO events (entity, entity_id,"
+	    " action, actor, at, changes) SELECT 'deal', id, 'add', ?1, ?2,"
+	    " json_object('title', title, 'contact_id', contact_id,"
+	    " 'company_id', company_id) FROM deals"
+	    " WHERE id BETWEEN ?3 AND ?4 ORDER BY id", &st);
+	if (err != NULL)
+		return err;
+	sqlite3_bind_text(st, 1, im->cx.actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, im->cx.now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, im->first);
+	sqlite3_bind_int64(st, 4, im->last);
+	im->first = im->last = 0;
+	return crm_db_step_done(im->db, st);
+}
+
+/* Add the record, or with upsert update the deal with its external id. */
+static struct crm_error *
+one(struct imp *im, const cJSON *rec)
+{
+	struct deal_changes ch;
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	sqlite3_int64 id = 0;
+	int changed = 0, rc;
+
+	if ((err = changes(im, rec, &ch)) != NULL)
+		goto done;
+	if (im->o->upsert && ch.val[F_EXT] != NULL) {
+		if ((err = deal_stmt(&im->cx, S_EXT, &st)) != NULL)
+			goto done;
+		sqlite3_bind_text(st, 1, ch.val[F_EXT], -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			id = sqlite3_column_int64(st, 0);
+		else if (rc != SQLITE_DONE)
+			err = crm_db_error(im->db, rc);
+		sqlite3_reset(st);
+	}
+	/* The events stay in order: the adds before an update. */
+	if (err == NULL && id != 0 && (err = flush_events(im)) == NULL) {
+		err = deal_modify(&im->cx, id, &ch, D_STATUS | D_CLOSE |
+		    D_IMPORT, "update", &changed);
+		if (err == NULL && changed)
+			im->o->updated++;
+		else if (err == NULL)
+			im->o->unchanged++;
+	} else if (err == NULL && (err = deal_insert(&im->cx, &ch,
+	    &id)) == NULL) {
+		im->o->added++;
+		if (im->first == 0)
+			im->first = id;
+		im->last = id;
+	}
+done:
+	deal_changes_release(&ch);
+	return err;
+}
+
+/* CSV: every column must mean something; checked once, from the header. */
+static struct crm_error *
+check_header(struct imp *im, struct crm_reader *r)
+{
+	const char *const *h;
+	size_t i, j, n;
+
+	if ((h = crm_reader_header(r, &n)) == NULL)
+		return NULL;
+	im->csv = 1;
+	for (i = 0; i < im->nuser; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(h[j], im->user[i].key) == 0)
+				break;
+		if (j == n)
+			return crm_error_new(CRM_EXIT_USAGE, "--map: no column "
+			    "\"%s\" in %s", im->user[i].key, im->o->name);
+	}
+	return NULL;
+}
+
+static struct crm_error *
+reject(struct imp *im, struct crm_reader *r, const cJSON *rec,
+    struct crm_error *err)
+{
+	const char *const *h;
+	size_t n;
+
+	err->code = CRM_EXIT_FAIL;
+	err = crm_error_prefix(err, "line %ld", crm_reader_line(r));
+	im->o->report(err, im->o->arg);
+	crm_error_free(err);
+	im->o->rejected++;
+	if (im->o->rejects == NULL || rec == NULL)
+		return NULL;
+	if (im->rej == NULL) {
+		h = crm_reader_header(r, &n);
+		if ((err = crm_out_new(im->o->rejects, im->csv ? CRM_FMT_CSV :
+		    CRM_FMT_JSONL, NULL, NULL, h, NULL, &im->rej)) != NULL)
+			return err;
+	}
+	return crm_out_write(im->rej, rec);
+}
+
+/*
+ * Into an empty table, the secondary indexes are built once at the end:
+ * filling them row by row costs more than the rows.  The definitions are
+ * those of the schema (deal.c).
+ */
+static const char *const indexes[][2] = {
+	{ "DROP INDEX deals_board", "CREATE INDEX deals_board ON"
+	    " deals(stage_id, currency, amount, probability)" },
+	{ "DROP INDEX deals_contact", "CREATE INDEX deals_contact ON"
+	    " deals(contact_id)" },
+	{ "DROP INDEX deals_company", "CREATE INDEX deals_company ON"
+	    " deals(company_id)" },
+};
+#define NINDEXES (sizeof(indexes) / sizeof(indexes[0]))
+
+static struct crm_error *
+bulk(struct imp *im, int start, int *on)
+{
+	struct crm_error *err = NULL;
+	sqlite3_int64 id;
+	size_t i;
+	int n;
+
+	if (start) {
+		if ((err = crm_db_lookup(im->db, "SELECT id FROM deals"
+		    " WHERE ? IS NULL LIMIT 1", NULL, &id, &n)) != NULL ||
+		    n > 0)
+			return err;
+		*on = 1;
+	} else if (!*on)
+		return NULL;
+	for (i = 0; i < NINDEXES && err == NULL; i++)
+		err = crm_db_exec(im->db, indexes[i][start ? 0 : 1]);
+	return err;
+}
+
+static struct crm_error *
+run(struct imp *im)
+{
+	struct crm_reader *r;
+	struct crm_error *err = NULL, *bad;
+	cJSON *rec;
+	int rc, first = 1, on = 0;
+
+	if ((err = parse_map(im)) != NULL || (err = bulk(im, 1, &on)) != NULL)
+		return err;
+	r = crm_reader_new(im->o->in, im->o->name, im->o->kind);
+	while (err == NULL && (rc = crm_reader_next(r, &rec, &bad)) != 0) {
+		if (first && (err = check_header(im, r)) != NULL) {
+			if (rc > 0)
+				cJSON_Delete(rec);
+			else
+				crm_error_free(bad);
+			break;
+		}
+		first = 0;
+		if (rc < 0) {
+			err = reject(im, r, NULL, bad);
+			continue;
+		}
+		if ((bad = one(im, rec)) != NULL)
+			err = reject(im, r, rec, bad);
+		cJSON_Delete(rec);
+	}
+	crm_reader_free(r);
+	if (err == NULL)
+		err = flush_events(im);
+	if (err == NULL)
+		err = bulk(im, 0, &on);
+	if (err == NULL && im->rej != NULL)
+		err = crm_out_finish(im->rej);
+	return err;
+}
+
+struct crm_error *
+crm_deal_import(struct crm_db *db, struct crm_deal_import *o)
+{
+	struct crm_error *err;
+	struct imp im;
+	size_t i;
+
+	memset(&im, 0, sizeof(im));
+	im.o = o;
+	im.db = db;
+	o->added = o->updated = o->unchanged = o->rejected = 0;
+	deal_cx_init(&im.cx, db);
+	im.cx.compact = 1;
+	err = run(&im);
+	deal_cx_release(&im.cx);
+	crm_out_free(im.rej);
+	for (i = 0; i < im.nuser; i++) {
+		free(im.user[i].key);
+		free(im.user[i].custom);
+	}
+	for (i = 0; i < im.nkeys; i++) {
+		free(im.keys[i].key);
+		free(im.keys[i].custom);
+	}
+	free(im.user);
+	free(im.keys);
+	return err;
+}

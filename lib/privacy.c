@@ -1,0 +1,579 @@
+/*
+ * Privacy: everything held about a person as one document, erasing it,
+ * and consent with a suppression list that outlives the contacts.  The
+ * tables that hold a contact's data are found by the lists below, so that
+ * a new table is one line; one that does not exist yet is skipped.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+#include <cjson/cJSON.h>
+
+#include "crm_contact.h"
+#include "crm_db.h"
+#include "crm_email.h"
+#include "crm_privacy.h"
+#include "crm_util.h"
+
+/*
+ * A contact added, or given an address, that is on the suppression list
+ * is unsubscribed as of the time the address was listed: an import cannot
+ * bring back marketing mail to someone who said no.
+ */
+#define SUPPRESSION(col) "(SELECT " col " FROM suppressions s" \
+	" WHERE s.email = new.email)"
+#define SUPPRESS \
+	" BEGIN UPDATE contacts SET opt_in = 0," \
+	" unsubscribed_at = coalesce(unsubscribed_at, " \
+	SUPPRESSION("created_at") ")," \
+	" consent_source = CASE WHEN unsubscribed_at IS NULL" \
+	" THEN " SUPPRESSION("source") " ELSE consent_source END," \
+	" consent_at = CASE WHEN unsubscribed_at IS NULL" \
+	" THEN " SUPPRESSION("created_at") " ELSE consent_at END" \
+	" WHERE id = new.id; END;"
+
+const char crm_privacy_schema_1[] =
+	"ALTER TABLE contacts ADD COLUMN consent_source TEXT;"
+	"ALTER TABLE contacts ADD COLUMN consent_at TEXT;"
+	"ALTER TABLE contacts ADD COLUMN forgotten_at TEXT;"
+	"CREATE TABLE suppressions ("
+	" id INTEGER PRIMARY KEY,"
+	" email TEXT NOT NULL COLLATE NOCASE,"
+	" source TEXT NOT NULL,"
+	" created_at TEXT NOT NULL);"
+	"CREATE UNIQUE INDEX suppressions_email ON suppressions(email);"
+	"CREATE TRIGGER contacts_suppressed_add AFTER INSERT ON contacts"
+	" WHEN new.email IS NOT NULL AND EXISTS " SUPPRESSION("1") SUPPRESS
+	"CREATE TRIGGER contacts_suppressed_email"
+	" AFTER UPDATE OF email ON contacts"
+	" WHEN new.email IS NOT NULL AND new.email IS NOT old.email"
+	" AND EXISTS " SUPPRESSION("1") SUPPRESS;
+
+/*
+ * The tables that hold rows about a contact: exported under key, their
+ * events (entity) exported and erased with them.
+ */
+static const struct held {
+	const char	*key;
+	const char	*table;
+	const char	*column;	/* the contact's id */
+	const char	*entity;	/* events.entity of its rows; NULL */
+} held[] = {
+	{ "activities", "activities", "contact_id", "activity" },
+	{ "deals", "deals", "contact_id", "deal" },
+	{ "deals", "deals", "company_id", "deal" },
+	{ "tickets", "tickets", "contact_id", "ticket" },
+	{ "campaign_sends", "campaign_sends", "contact_id", NULL },
+};
+#define NHELD (sizeof(held) / sizeof(held[0]))
+
+/* The export's keys for those, in order. */
+static const char *const held_keys[] = {
+	"activities", "deals", "tickets", "campaign_sends", NULL
+};
+
+/*
+ * What forget erases in them: field of the rows whose column is the
+ * contact's id becomes value (NULL: null, or "" in a NOT NULL column).
+ */
+static const struct erase {
+	const char	*table;
+	const char	*column;
+	const char	*field;
+	const char	*value;
+} erase[] = {
+	{ "activities", "contact_id", "subject", "forgotten" },
+	{ "activities", "contact_id", "body", NULL },
+	{ "deals", "contact_id", "title", "forgotten" },
+	{ "deals", "company_id", "title", "forgotten" },
+	{ "tickets", "contact_id", "subject", "forgotten" },
+	{ "campaign_sends", "contact_id", "email", NULL },
+};
+#define NERASE (sizeof(erase) / sizeof(erase[0]))
+
+/* The columns that exist, as "table.column". */
+struct schema {
+	struct crm_strv	 cols;
+	struct crm_strv	 notnull;
+};
+
+static void
+schema_release(struct schema *s)
+{
+	crm_strv_clear(&s->cols);
+	crm_strv_clear(&s->notnull);
+}
+
+static struct crm_error *
+load_schema(struct crm_db *db, struct schema *s)
+{
+	static const char sql[] = "SELECT m.name || '.' || c.name,"
+	    " c.\"notnull\" FROM sqlite_schema m, pragma_table_info(m.name) c"
+	    " WHERE m.type = 'table'";
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
+		return err;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		crm_strv_push(&s->cols, (const char *)sqlite3_column_text(st,
+		    0));
+		if (sqlite3_column_int(st, 1))
+			crm_strv_push(&s->notnull,
+			    (const char *)sqlite3_column_text(st, 0));
+	}
+	if (rc != SQLITE_DONE)
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
+static int
+has(const struct crm_strv *cols, const char *table, const char *column)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s.%s", table, column);
+	return crm_strv_has(cols, name);
+}
+
+/*
+ * The ids that were this contact: id and those merged into it, as a JSON
+ * array in *json (the caller frees it).
+ */
+static struct crm_error *
+aliases(struct crm_db *db, sqlite3_int64 id, char **json)
+{
+	static const char sql[] = "WITH RECURSIVE ids(id) AS (SELECT ?1"
+	    " UNION SELECT j.value FROM ids, events e, json_each(CASE WHEN"
+	    " json_valid(e.changes) THEN e.changes END, '$.merged') j"
+	    " WHERE e.entity = 'contact' AND e.entity_id = ids.id"
+	    " AND e.action = 'merge')"
+	    " SELECT json_group_array(id)"
+	    " FROM (SELECT id FROM ids ORDER BY id)";
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
+		return err;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*json = crm_xstrdup((const char *)sqlite3_column_text(st, 0));
+	else
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* The contact's addresses, its own and fields.other_emails, as JSON. */
+static char *
+emails_json(const cJSON *rec)
+{
+	struct crm_strv sv = CRM_STRV_INIT;
+	const cJSON *v;
+	cJSON *a = cJSON_CreateArray();
+	char *json;
+	size_t i;
+
+	v = cJSON_GetObjectItemCaseSensitive(rec, "email");
+	if (cJSON_IsString(v))
+		cJSON_AddItemToArray(a, cJSON_CreateString(v->valuestring));
+	v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    rec, "fields"), "other_emails");
+	if (cJSON_IsString(v))
+		crm_strv_split(&sv, v->valuestring, ';');
+	for (i = 0; i < sv.n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(sv.v[i]));
+	json = cJSON_PrintUnformatted(a);
+	cJSON_Delete(a);
+	crm_strv_clear(&sv);
+	return json;
+}
+
+/*
+ * The condition on events about the contact: ?1 its ids, ?2 its
+ * addresses.  Its rows elsewhere count by their entity; an address listed
+ * alone counts as entity "suppression".
+ */
+static void
+events_where(struct crm_buf *sql, const struct schema *s)
+{
+	size_t i;
+
+	crm_buf_adds(sql, " WHERE (entity = 'contact' AND entity_id IN"
+	    " (SELECT value FROM json_each(?1))) OR (entity = 'suppression'"
+	    " AND entity_id IN (SELECT id FROM suppressions WHERE email IN"
+	    " (SELECT value FROM json_each(?2))))");
+	for (i = 0; i < NHELD; i++)
+		if (held[i].entity != NULL &&
+		    has(&s->cols, held[i].table, held[i].column) &&
+		    has(&s->cols, held[i].table, "id"))
+			crm_buf_addf(sql, " OR (entity = '%s' AND entity_id IN"
+			    " (SELECT id FROM %s WHERE %s IN (SELECT value"
+			    " FROM json_each(?1))))", held[i].entity,
+			    held[i].table, held[i].column);
+}
+
+/* Prepare sql, bind ?1 and ?2 as text (either may be NULL). */
+static struct crm_error *
+prepare2(struct crm_db *db, const char *sql, const char *a, const char *b,
+    sqlite3_stmt **st)
+{
+	struct crm_error *err;
+
+	if ((err = crm_db_prepare(db, sql, st)) != NULL)
+		return err;
+	crm_db_bind_text(*st, 1, a);
+	if (sqlite3_bind_parameter_count(*st) >= 2)
+		crm_db_bind_text(*st, 2, b);
+	return NULL;
+}
+
+/* Each row of st as an object appended to arr; st is finalized. */
+static struct crm_error *
+add_rows(struct crm_db *db, sqlite3_stmt *st, cJSON *arr, int events)
+{
+	struct crm_error *err = NULL;
+	const char *name, *text;
+	cJSON *row, *v;
+	int i, rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row = cJSON_CreateObject();
+		for (i = 0; i < sqlite3_column_count(st); i++) {
+			name = sqlite3_column_name(st, i);
+			text = (const char *)sqlite3_column_text(st, i);
+			v = NULL;
+			if (events && strcmp(name, "changes") == 0 &&
+			    text != NULL)
+				v = cJSON_Parse(text);
+			if (v == NULL)
+				v = crm_db_column_json(st, i);
+			cJSON_AddItemToObject(row, name, v);
+		}
+		cJSON_AddItemToArray(arr, row);
+	}
+	if (rc != SQLITE_DONE)
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* The export's "privacy" object. */
+static struct crm_error *
+add_privacy(struct crm_db *db, sqlite3_int64 id, const char *emails,
+    cJSON *doc)
+{
+	static const char sql[] = "SELECT opt_in, unsubscribed_at,"
+	    " consent_source, consent_at, EXISTS (SELECT 1 FROM suppressions"
+	    " WHERE email IN (SELECT value FROM json_each(?2))), forgotten_at"
+	    " FROM contacts WHERE id = ?1";
+	static const char *const names[] = { "opt_in", "unsubscribed_at",
+	    "consent_source", "consent_at", "suppressed", "forgotten_at" };
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	cJSON *p;
+	int i, rc;
+
+	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
+		return err;
+	sqlite3_bind_int64(st, 1, id);
+	crm_db_bind_text(st, 2, emails);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		p = cJSON_AddObjectToObject(doc, "privacy");
+		for (i = 0; i < 6; i++)
+			cJSON_AddItemToObject(p, names[i], i == 0 || i == 4 ?
+			    cJSON_CreateBool(sqlite3_column_int(st, i)) :
+			    crm_db_column_json(st, i));
+	} else
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* "merged_ids", then the rows of the held tables, then "events". */
+static struct crm_error *
+add_held(struct crm_db *db, const struct schema *s, sqlite3_int64 id,
+    const char *ids, const char *emails, cJSON *doc)
+{
+	struct crm_buf sql = CRM_BUF_INIT;
+	struct crm_error *err = NULL;
+	sqlite3_stmt *st;
+	cJSON *arr, *all = cJSON_Parse(ids), *v;
+	size_t i, k;
+
+	arr = cJSON_AddArrayToObject(doc, "merged_ids");
+	cJSON_ArrayForEach(v, all)
+		if ((sqlite3_int64)v->valuedouble != id)
+			cJSON_AddItemToArray(arr, cJSON_Duplicate(v, 0));
+	cJSON_Delete(all);
+	for (k = 0; held_keys[k] != NULL && err == NULL; k++) {
+		arr = cJSON_AddArrayToObject(doc, held_keys[k]);
+		for (i = 0; i < NHELD && err == NULL; i++) {
+			if (strcmp(held[i].key, held_keys[k]) != 0 ||
+			    !has(&s->cols, held[i].table, held[i].column))
+				continue;
+			crm_buf_reset(&sql);
+			crm_buf_addf(&sql, "SELECT * FROM %s WHERE %s IN"
+			    " (SELECT value FROM json_each(?1)) ORDER BY 1",
+			    held[i].table, held[i].column);
+			err = prepare2(db, sql.buf, ids, NULL, &st);
+			if (err == NULL)
+				err = add_rows(db, st, arr, 0);
+		}
+	}
+	crm_buf_reset(&sql);
+	crm_buf_adds(&sql, "SELECT id, entity, entity_id, action, actor, at,"
+	    " changes FROM events");
+	events_where(&sql, s);
+	crm_buf_adds(&sql, " ORDER BY id");
+	arr = cJSON_AddArrayToObject(doc, "events");
+	if (err == NULL &&
+	    (err = prepare2(db, sql.buf, ids, emails, &st)) == NULL)
+		err = add_rows(db, st, arr, 1);
+	crm_buf_release(&sql);
+	return err;
+}
+
+struct crm_error *
+crm_privacy_export(struct crm_db *db, sqlite3_int64 id, cJSON **doc)
+{
+	char now[CRM_TIME_LEN], *ids = NULL, *emails = NULL;
+	struct schema s = { CRM_STRV_INIT, CRM_STRV_INIT };
+	struct crm_error *err;
+	cJSON *rec;
+
+	*doc = NULL;
+	if ((err = crm_contact_get(db, id, &rec)) != NULL)
+		return err;
+	*doc = cJSON_CreateObject();
+	crm_time_now(now);
+	cJSON_AddStringToObject(*doc, "exported_at", now);
+	cJSON_AddItemToObject(*doc, "contact", rec);
+	emails = emails_json(rec);
+	if ((err = load_schema(db, &s)) == NULL &&
+	    (err = aliases(db, id, &ids)) == NULL &&
+	    (err = add_privacy(db, id, emails, *doc)) == NULL)
+		err = add_held(db, &s, id, ids, emails, *doc);
+	if (err != NULL) {
+		cJSON_Delete(*doc);
+		*doc = NULL;
+	}
+	schema_release(&s);
+	cJSON_free(emails);
+	free(ids);
+	return err;
+}
+
+/* Run sql, binding ?1 and ?2 as text. */
+static struct crm_error *
+exec2(struct crm_db *db, const char *sql, const char *a, const char *b)
+{
+	struct crm_error *err;
+	sqlite3_stmt *st;
+
+	if ((err = prepare2(db, sql, a, b, &st)) != NULL)
+		return err;
+	return crm_db_step_done(db, st);
+}
+
+/*
+ * Events keep their rows (who did what, when) but lose what they said:
+ * those about the contact and its rows, and any other that quotes one of
+ * its addresses or its phone number as stored (one scan of the log).
+ */
+static struct crm_error *
+erase_events(struct crm_db *db, const struct schema *s, const cJSON *rec,
+    const char *ids, const char *emails)
+{
+	struct crm_buf sql = CRM_BUF_INIT;
+	struct crm_strv needles = CRM_STRV_INIT;
+	struct crm_error *err;
+	cJSON *list = cJSON_Parse(emails), *v;
+	const char *phone;
+	sqlite3_stmt *st;
+	size_t i;
+
+	crm_buf_adds(&sql, "UPDATE events SET changes = NULL");
+	events_where(&sql, s);
+	err = exec2(db, sql.buf, ids, emails);
+	cJSON_ArrayForEach(v, list)
+		if (cJSON_IsString(v) && *v->valuestring != '\0')
+			crm_strv_push(&needles, v->valuestring);
+	phone = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec,
+	    "phone"));
+	if (phone != NULL && strlen(phone) >= 7)
+		crm_strv_push(&needles, phone);
+	crm_buf_reset(&sql);
+	crm_buf_adds(&sql, "UPDATE events SET changes = NULL"
+	    " WHERE changes IS NOT NULL AND (0");
+	for (i = 0; i < needles.n; i++)
+		crm_buf_addf(&sql, " OR instr(changes, ?%zu)", i + 1);
+	crm_buf_adds(&sql, ")");
+	if (err == NULL && needles.n > 0 &&
+	    (err = crm_db_prepare(db, sql.buf, &st)) == NULL) {
+		for (i = 0; i < needles.n; i++)
+			crm_db_bind_text(st, (int)i + 1, needles.v[i]);
+		err = crm_db_step_done(db, st);
+	}
+	crm_buf_release(&sql);
+	crm_strv_clear(&needles);
+	cJSON_Delete(list);
+	return err;
+}
+
+/*
+ * A full-text index keeps the words of a deleted document in its
+ * segments until they are merged: merge them all now.
+ */
+static struct crm_error *
+optimize_fts(struct crm_db *db)
+{
+	static const char sql[] = "SELECT name FROM sqlite_schema"
+	    " WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+	    " AND sql LIKE '%USING fts5%'";
+	struct crm_strv names = CRM_STRV_INIT;
+	struct crm_buf cmd = CRM_BUF_INIT;
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
+		return err;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		crm_strv_push(&names, (const char *)sqlite3_column_text(st, 0));
+	if (rc != SQLITE_DONE)
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	for (i = 0; i < names.n && err == NULL; i++) {
+		crm_buf_reset(&cmd);
+		crm_buf_addf(&cmd, "INSERT INTO \"%s\"(\"%s\")"
+		    " VALUES ('optimize')", names.v[i], names.v[i]);
+		err = crm_db_exec(db, cmd.buf);
+	}
+	crm_buf_release(&cmd);
+	crm_strv_clear(&names);
+	return err;
+}
+
+/* The erase list, on the tables and columns that exist. */
+static struct crm_error *
+erase_held(struct crm_db *db, const struct schema *s, const char *ids)
+{
+	struct crm_buf sql = CRM_BUF_INIT;
+	struct crm_error *err = NULL;
+	const char *value;
+	size_t i;
+
+	for (i = 0; i < NERASE && err == NULL; i++) {
+		if (!has(&s->cols, erase[i].table, erase[i].column) ||
+		    !has(&s->cols, erase[i].table, erase[i].field))
+			continue;
+		value = erase[i].value;
+		if (value == NULL && has(&s->notnull, erase[i].table,
+		    erase[i].field))
+			value = "";
+		crm_buf_reset(&sql);
+		crm_buf_addf(&sql, "UPDATE %s SET %s = ?2 WHERE %s IN"
+		    " (SELECT value FROM json_each(?1))", erase[i].table,
+		    erase[i].field, erase[i].column);
+		err = exec2(db, sql.buf, ids, value);
+	}
+	crm_buf_release(&sql);
+	return err;
+}
+
+/* The contact row itself: an anonymised tombstone. */
+static struct crm_error *
+tombstone(struct crm_db *db, sqlite3_int64 id, const char *now)
+{
+	static const char sql[] = "UPDATE contacts SET name = 'forgotten',"
+	    " email = NULL, phone = NULL, company_id = NULL, title = NULL,"
+	    " external_id = NULL, fields = '{}', opt_in = 0,"
+	    " unsubscribed_at = NULL, consent_source = NULL,"
+	    " consent_at = NULL, forgotten_at = ?1, updated_at = ?1"
+	    " WHERE id = ?2";
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	char text[24];
+
+	snprintf(text, sizeof(text), "%lld", (long long)id);
+	if ((err = exec2(db, "DELETE FROM contact_tags WHERE contact_id = ?1",
+	    text, NULL)) != NULL)
+		return err;
+	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
+		return err;
+	crm_db_bind_text(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	return crm_db_step_done(db, st);
+}
+
+/* Forget one contact; the full-text indexes are left to the caller. */
+static struct crm_error *
+forget(struct crm_db *db, const struct schema *s, sqlite3_int64 id,
+    const char *now)
+{
+	char *ids = NULL, *emails = NULL;
+	struct crm_error *err;
+	cJSON *rec, *changes = NULL;
+
+	if ((err = crm_contact_get(db, id, &rec)) != NULL)
+		return err;
+	emails = emails_json(rec);
+	if ((err = aliases(db, id, &ids)) != NULL ||
+	    (err = erase_events(db, s, rec, ids, emails)) != NULL ||
+	    (err = erase_held(db, s, ids)) != NULL ||
+	    (err = exec2(db, "DELETE FROM suppressions WHERE email IN"
+	    " (SELECT value FROM json_each(?1))", emails, NULL)) != NULL ||
+	    (err = tombstone(db, id, now)) != NULL)
+		goto done;
+	changes = cJSON_CreateObject();
+	cJSON_AddStringToObject(changes, "forgotten_at", now);
+	err = crm_db_event(db, "contact", id, "forget", changes);
+done:
+	cJSON_Delete(changes);
+	cJSON_Delete(rec);
+	cJSON_free(emails);
+	free(ids);
+	return err;
+}
+
+struct crm_error *
+crm_privacy_forget(struct crm_db *db, const sqlite3_int64 *ids, size_t n)
+{
+	struct schema s = { CRM_STRV_INIT, CRM_STRV_INIT };
+	char now[CRM_TIME_LEN];
+	struct crm_error *err;
+	size_t i;
+
+	crm_time_now(now);
+	/* Freed pages are zeroed, not left for a file viewer to read. */
+	if ((err = crm_db_exec(db, "PRAGMA secure_delete = ON")) != NULL ||
+	    (err = load_schema(db, &s)) != NULL)
+		goto done;
+	for (i = 0; i < n && err == NULL; i++)
+		err = forget(db, &s, ids[i], now);
+	if (err == NULL && n > 0)
+		err = optimize_fts(db);
+done:
+	schema_release(&s);
+	return err;
+}
+
+struct crm_error *
+crm_privacy_purge(struct crm_db *db)
+{
+	sqlite3_stmt *st;
+	struct crm_error *err;
+
+	if ((err = crm_db_prepare(db, "PRAGMA wal_checkpoint(TRUNCATE)",
+	    &st)) != NULL)
+		return err;
+	return crm_db_step_done(db, st);
+}
