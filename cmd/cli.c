@@ -86,11 +86,15 @@ static void
 prog_help(const struct cli_prog *p, FILE *fp)
 {
 	const struct cli_verb *v;
+	int w = 0;
 
+	for (v = p->verbs; v->name != NULL; v++)
+		if ((int)strlen(v->name) > w)
+			w = (int)strlen(v->name);
 	fprintf(fp, "usage: %s [--db PATH] COMMAND [options] [args]\n\n%s\n\n"
 	    "commands:\n", p->name, p->summary);
 	for (v = p->verbs; v->name != NULL; v++)
-		fprintf(fp, "  %-10s %s\n", v->name, v->summary);
+		fprintf(fp, "  %-*s  %s\n", w, v->name, v->summary);
 	fprintf(fp, "\nRun '%s COMMAND --help' for the options of a command; "
 	    "see %s(1).\n", p->name, p->name);
 }

@@ -218,11 +218,8 @@ run_import(struct cli *cli, FILE *fp, struct crm_import_opts *o, int verbose)
 		return cli_error(cli, err);
 	err = crm_contact_import(cli->db, fp, o, &st);
 	erase(&p);
-	if (err != NULL) {
-		if (err->code == CRM_EXIT_FAIL && st.rows > 0)
-			err = crm_error_prefix(err, "nothing imported");
+	if (err != NULL)
 		return cli_error(cli, err);
-	}
 	if (st.rejected > 0 && !o->skip && !o->dry_run) {
 		cli_warn(cli, "nothing imported: %ld of %ld rows rejected "
 		    "(--on-error skip imports the others)", st.rejected,

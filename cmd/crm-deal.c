@@ -355,6 +355,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	char bound[CRM_TIME_LEN];
 	struct crm_error *err;
 	struct crm_out *out = NULL;
+	enum crm_format fmt;
 	const char *arg;
 	int c, ind;
 
@@ -374,7 +375,11 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		cli_usage_error(cli, "unexpected argument \"%s\" (use "
 		    "--where to filter)", argv[ind]);
 	if ((err = cli_db(cli, CRM_DB_READ)) == NULL &&
-	    (err = flat_columns(cli, &cols)) == NULL &&
+	    (err = cli_format(cli, &fmt)) == NULL && fmt == CRM_FMT_JSONL &&
+	    cli->fields == NULL)
+		return cli_error(cli, crm_deal_list_jsonl(cli->db, &q, stdout,
+		    &c));
+	if (err == NULL && (err = flat_columns(cli, &cols)) == NULL &&
 	    (err = cli_out(cli, crm_deal_columns, (const char *const *)cols.v,
 	    crm_deal_table_columns, &out)) == NULL &&
 	    (err = crm_deal_list(cli->db, &q, deal_write_one, out)) == NULL)

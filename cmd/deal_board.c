@@ -205,6 +205,10 @@ draw(const cJSON *recs)
 			fputc('\n', stdout);
 		band(c, i, i + per < n ? i + per : n, w);
 	}
+	for (i = 0; i < n && c[i].part[P_MONEY].n == 0; i++)
+		;
+	if (i < n)
+		fputs("\n~ weighted by win probability\n", stdout);
 	for (i = 0; i < n; i++)
 		for (w = 0; w < NPARTS; w++)
 			crm_strv_clear(&c[i].part[w]);

@@ -172,7 +172,11 @@ deal_cmd_export(struct cli *cli, int argc, char **argv)
 	if (cli->format == NULL)
 		cli->format = "jsonl";
 	if ((err = cli_db(cli, CRM_DB_READ)) == NULL &&
-	    (err = cli_format(cli, &fmt)) == NULL) {
+	    (err = cli_format(cli, &fmt)) == NULL && fmt == CRM_FMT_JSONL &&
+	    cli->fields == NULL)
+		return cli_error(cli, crm_deal_list_jsonl(cli->db, &q, stdout,
+		    &ind));
+	if (err == NULL) {
 		if (fmt == CRM_FMT_CSV || fmt == CRM_FMT_TSV)
 			err = crm_deal_flat_columns(cli->db, &cols);
 		else

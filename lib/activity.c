@@ -19,7 +19,7 @@
 
 const char crm_activity_schema_1[] =
 	"CREATE TABLE activities ("
-	" id INTEGER PRIMARY KEY,"
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" contact_id INTEGER NOT NULL"
 	"  REFERENCES contacts(id) ON DELETE CASCADE,"
 	/* No foreign keys yet: the deal and ticket tables come later. */

@@ -19,7 +19,7 @@
 
 const char crm_contact_schema_1[] =
 	"CREATE TABLE contacts ("
-	" id INTEGER PRIMARY KEY,"
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" kind TEXT NOT NULL DEFAULT 'person'"
 	"  CHECK (kind IN ('person', 'company')),"
 	" name TEXT NOT NULL DEFAULT '',"

@@ -515,7 +515,8 @@ upsert(struct imp *im, const struct imp_row *row, const struct imp_vals *v,
 	struct crm_error *err;
 	int changed, tagged = 0;
 
-	bind_row(im, st, v, co, 0, 0, 0);
+	/* Matched by email: the address stays as it is stored. */
+	bind_row(im, st, v, co, 0, !im->o->key_ext, 0);
 	sqlite3_bind_int64(st, 16, id);
 	if ((err = step(im, st)) != NULL)
 		return err;
@@ -848,9 +849,8 @@ event(struct imp *im)
 
 /* Every row: normalised and stored, or rejected. */
 static struct crm_error *
-rows(struct imp *im, struct imp_row *row, int rc)
+rows(struct imp *im, struct imp_row *row, int rc, struct crm_error *err)
 {
-	struct crm_error *err = NULL;
 	struct imp_vals v;
 
 	for (; rc != 0; rc = imp_reader_next(im->rd, row, &err)) {
@@ -876,17 +876,23 @@ rows(struct imp *im, struct imp_row *row, int rc)
 	return NULL;
 }
 
-/* The first row (or the end), the header mapped: before any lock. */
+/*
+ * The first row (or the end), the header mapped: before any lock.  A bad
+ * first row leaves its error in *rowerr.
+ */
 static struct crm_error *
-start(struct imp *im, struct imp_row *row, int *rc)
+start(struct imp *im, struct imp_row *row, int *rc, struct crm_error **rowerr)
 {
 	const char *const *names;
 	struct crm_error *err = NULL;
 	size_t n;
 
-	*rc = imp_reader_next(im->rd, row, &err);
-	if (*rc == -2)
+	*rc = imp_reader_next(im->rd, row, rowerr);
+	if (*rc == -2) {
+		err = *rowerr;
+		*rowerr = NULL;
 		return err;
+	}
 	if (imp_reader_is_csv(im->rd)) {
 		names = imp_reader_header(im->rd, &n);
 		err = imp_map_header(im->map, names, n, &im->cols);
@@ -918,7 +924,7 @@ struct crm_error *
 crm_contact_import(struct crm_db *db, FILE *fp,
     const struct crm_import_opts *o, struct crm_import_stats *st)
 {
-	struct crm_error *err = NULL;
+	struct crm_error *err = NULL, *rowerr = NULL;
 	struct imp_row row;
 	struct timespec t;
 	struct imp im;
@@ -940,7 +946,7 @@ crm_contact_import(struct crm_db *db, FILE *fp,
 	im.nm = imp_norm_new();
 	im.cache = crm_xcalloc(SLOTS, sizeof(*im.cache));
 	im.upd_ids = cJSON_CreateArray();
-	if ((err = start(&im, &row, &rc)) != NULL)
+	if ((err = start(&im, &row, &rc, &rowerr)) != NULL)
 		goto done;
 	/*
 	 * Every reference the import writes is valid by construction (the
@@ -954,7 +960,11 @@ crm_contact_import(struct crm_db *db, FILE *fp,
 	began = 1;
 	lap(&t);
 	if ((err = crm_search_suspend(db, &im.search)) != NULL ||
-	    (err = setup(&im)) != NULL || (err = rows(&im, &row, rc)) != NULL)
+	    (err = setup(&im)) != NULL)
+		goto done;
+	err = rows(&im, &row, rc, rowerr);
+	rowerr = NULL;
+	if (err != NULL)
 		goto done;
 	st->seconds[0] = lap(&t);
 	if (im.bulk && (err = rebuild(&im)) != NULL)
@@ -974,6 +984,7 @@ crm_contact_import(struct crm_db *db, FILE *fp,
 	st->seconds[3] = lap(&t);
 	began = 0;
 done:
+	crm_error_free(rowerr);
 	if (began)
 		crm_db_rollback(db);
 	crm_error_free(crm_db_exec(db, "PRAGMA foreign_keys = ON"));

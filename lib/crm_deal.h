@@ -81,6 +81,15 @@ struct crm_error *crm_deal_list(struct crm_db *db,
 	    int (*fn)(const cJSON *rec, void *arg), void *arg);
 
 /*
+ * The same list written to fp as JSON Lines, byte for byte what
+ * crm_deal_list() and crm_out give, without building records: the fast
+ * path of list and export.  A reader that went away (EPIPE) is no error:
+ * *closed is set.
+ */
+struct crm_error *crm_deal_list_jsonl(struct crm_db *db,
+	    const struct crm_deal_query *q, FILE *fp, int *closed);
+
+/*
  * The stage history of deal id as records, oldest first, starting with
  * its creation (from null, actor null).
  */

@@ -5,6 +5,7 @@
  * deal_import.c.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,9 +363,9 @@ crm_deal_get(struct crm_db *db, sqlite3_int64 id, const char *as_of,
 	return err;
 }
 
-struct crm_error *
-crm_deal_list(struct crm_db *db, const struct crm_deal_query *q,
-    int (*fn)(const cJSON *, void *), void *arg)
+static struct crm_error *
+list_rows(struct crm_db *db, const struct crm_deal_query *q,
+    int (*row)(sqlite3_stmt *, void *), void *arg)
 {
 	const struct crm_fieldset *fs = crm_deal_fieldset(q->as_of != NULL);
 	struct crm_filter *f = NULL;
@@ -381,11 +382,121 @@ crm_deal_list(struct crm_db *db, const struct crm_deal_query *q,
 		err = crm_error_prefix(err, "--sort");
 		goto done;
 	}
-	err = query(db, q->as_of, f, order, q->limit, 0, fn, arg);
+	err = query(db, q->as_of, f, order, q->limit, 0, row, arg);
 done:
 	crm_filter_free(f);
 	free(order);
 	return err;
+}
+
+struct crm_error *
+crm_deal_list(struct crm_db *db, const struct crm_deal_query *q,
+    int (*fn)(const cJSON *, void *), void *arg)
+{
+	struct to_rec t = { fn, arg };
+
+	return list_rows(db, q, to_record, &t);
+}
+
+/* s as cJSON prints a string; runs of plain bytes copied at once. */
+static void
+json_text(struct crm_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *run;
+	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+
+	crm_buf_addch(b, '"');
+	for (;;) {
+		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\'; p++)
+			;
+		crm_buf_add(b, run, (size_t)(p - run));
+		if (*p == '\0')
+			break;
+		switch (*p) {
+		case '"': crm_buf_add(b, "\\\"", 2); break;
+		case '\\': crm_buf_add(b, "\\\\", 2); break;
+		case '\b': crm_buf_add(b, "\\b", 2); break;
+		case '\f': crm_buf_add(b, "\\f", 2); break;
+		case '\n': crm_buf_add(b, "\\n", 2); break;
+		case '\r': crm_buf_add(b, "\\r", 2); break;
+		case '\t': crm_buf_add(b, "\\t", 2); break;
+		default:
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 15];
+			crm_buf_add(b, esc, 6);
+		}
+		p++;
+	}
+	crm_buf_addch(b, '"');
+}
+
+struct jsonl {
+	FILE		*fp;
+	struct crm_buf	 b;
+	int		 errnum;	/* a write error other than EPIPE */
+};
+
+/* One row as JSON text, byte for byte as row_record() then cJSON. */
+static int
+json_row(sqlite3_stmt *st, void *arg)
+{
+	struct jsonl *j = arg;
+	const struct crm_currency *cur;
+	char buf[CRM_MONEY_LEN];
+	const char *text;
+	int i, type;
+
+	crm_buf_reset(&j->b);
+	for (i = 0; i < NCOLS; i++) {
+		crm_buf_add(&j->b, i ? ",\"" : "{\"", 2);
+		crm_buf_adds(&j->b, crm_deal_columns[i]);
+		crm_buf_add(&j->b, "\":", 2);
+		type = sqlite3_column_type(st, i);
+		text = (const char *)sqlite3_column_text(st, i);
+		if (type == SQLITE_NULL)
+			crm_buf_adds(&j->b, "null");
+		else if (i == C_TAGS || i == C_FIELDS)
+			crm_buf_adds(&j->b, text);
+		else if (i == C_AMOUNT) {
+			cur = crm_currency_find((const char *)
+			    sqlite3_column_text(st, C_CURRENCY));
+			crm_money_format(sqlite3_column_int64(st, i),
+			    cur != NULL ? cur->digits : 2, buf);
+			json_text(&j->b, buf);
+		} else if (type == SQLITE_INTEGER)
+			crm_buf_adds(&j->b, text);
+		else
+			json_text(&j->b, text);
+	}
+	crm_buf_adds(&j->b, "}\n");
+	if (fwrite(j->b.buf, 1, j->b.len, j->fp) == j->b.len)
+		return 0;
+	j->errnum = errno != 0 ? errno : EIO;
+	return 1;
+}
+
+struct crm_error *
+crm_deal_list_jsonl(struct crm_db *db, const struct crm_deal_query *q,
+    FILE *fp, int *closed)
+{
+	struct jsonl j = { fp, CRM_BUF_INIT, 0 };
+	struct crm_error *err;
+
+	*closed = 0;
+	errno = 0;
+	err = list_rows(db, q, json_row, &j);
+	if (err == NULL && j.errnum == 0 && fflush(fp) != 0)
+		j.errnum = errno != 0 ? errno : EIO;
+	crm_buf_release(&j.b);
+	if (err != NULL || j.errnum == 0)
+		return err;
+	if (j.errnum == EPIPE) {
+		*closed = 1;
+		return NULL;
+	}
+	return crm_error_new(CRM_EXIT_FAIL, "write error: %s",
+	    strerror(j.errnum));
 }
 
 /* A history record. */

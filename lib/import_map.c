@@ -431,6 +431,7 @@ imp_map_header(struct imp_map *m, const char *const *names, size_t n,
 		if (j <= T_IGNORE)
 			continue;
 		if (best[j] < n && rank[i] < 0 && rank[best[j]] < 0) {
+			m->ncols++;
 			free(rank);
 			return crm_error_new(CRM_EXIT_USAGE, "--map: columns "
 			    "\"%s\" and \"%s\" both map to %s", names[best[j]],

@@ -142,29 +142,52 @@ has(const struct crm_strv *cols, const char *table, const char *column)
 }
 
 /*
- * The ids that were this contact: id and those merged into it, as a JSON
- * array in *json (the caller frees it).
+ * The contacts that were this one: id and those merged into it, at any
+ * depth, each with the events that are its own: from its last "add" on,
+ * and for one merged, up to the merge, for its id may have been given to
+ * a new contact since.  Appends to terms an OR of conditions on events,
+ * and the ids merged to merged (may be NULL).
  */
 static struct crm_error *
-aliases(struct crm_db *db, sqlite3_int64 id, char **json)
+aliases(struct crm_db *db, sqlite3_int64 id, struct crm_buf *terms,
+    cJSON *merged)
 {
-	static const char sql[] = "WITH RECURSIVE ids(id) AS (SELECT ?1"
-	    " UNION SELECT j.value FROM ids, events e, json_each(CASE WHEN"
-	    " json_valid(e.changes) THEN e.changes END, '$.merged') j"
+	static const char sql[] = "WITH RECURSIVE ids(id, upto) AS"
+	    " (SELECT ?1, NULL UNION SELECT j.value, e.id FROM ids"
+	    " JOIN events e ON e.entity = 'contact' AND e.entity_id = ids.id"
+	    " AND e.action = 'merge' AND (ids.upto IS NULL OR e.id < ids.upto),"
+	    " json_each(CASE WHEN json_valid(e.changes) THEN e.changes END,"
+	    " '$.merged') j)"
+	    " SELECT id, upto, (SELECT max(e.id) FROM events e"
 	    " WHERE e.entity = 'contact' AND e.entity_id = ids.id"
-	    " AND e.action = 'merge')"
-	    " SELECT json_group_array(id)"
-	    " FROM (SELECT id FROM ids ORDER BY id)";
+	    " AND e.action = 'add' AND (ids.upto IS NULL OR e.id < ids.upto))"
+	    " FROM ids ORDER BY upto IS NOT NULL, id, upto";
 	struct crm_error *err;
+	sqlite3_int64 a, upto;
 	sqlite3_stmt *st;
+	const cJSON *v;
 	int rc;
 
 	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*json = crm_xstrdup((const char *)sqlite3_column_text(st, 0));
-	else
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a = sqlite3_column_int64(st, 0);
+		upto = sqlite3_column_int64(st, 1);
+		crm_buf_addf(terms, " OR (entity = 'contact'"
+		    " AND entity_id = %lld AND id >= %lld", (long long)a,
+		    (long long)sqlite3_column_int64(st, 2));
+		if (upto != 0)
+			crm_buf_addf(terms, " AND id < %lld", (long long)upto);
+		crm_buf_addch(terms, ')');
+		cJSON_ArrayForEach(v, merged)
+			if ((sqlite3_int64)v->valuedouble == a)
+				break;
+		if (upto != 0 && merged != NULL && v == NULL)
+			cJSON_AddItemToArray(merged,
+			    cJSON_CreateNumber((double)a));
+	}
+	if (rc != SQLITE_DONE)
 		err = crm_db_error(db, rc);
 	sqlite3_finalize(st);
 	return err;
@@ -196,41 +219,40 @@ emails_json(const cJSON *rec)
 }
 
 /*
- * The condition on events about the contact: ?1 its ids, ?2 its
- * addresses.  Its rows elsewhere count by their entity; an address listed
- * alone counts as entity "suppression".
+ * The condition on events about the contact: terms from aliases(), ?1
+ * its id, ?2 its addresses.  Its rows elsewhere count by their entity;
+ * an address listed alone counts as entity "suppression".
  */
 static void
-events_where(struct crm_buf *sql, const struct schema *s)
+events_where(struct crm_buf *sql, const struct schema *s, const char *terms)
 {
 	size_t i;
 
-	crm_buf_adds(sql, " WHERE (entity = 'contact' AND entity_id IN"
-	    " (SELECT value FROM json_each(?1))) OR (entity = 'suppression'"
-	    " AND entity_id IN (SELECT id FROM suppressions WHERE email IN"
+	crm_buf_adds(sql, " WHERE (entity = 'suppression' AND entity_id IN"
+	    " (SELECT id FROM suppressions WHERE email IN"
 	    " (SELECT value FROM json_each(?2))))");
+	crm_buf_adds(sql, terms);
 	for (i = 0; i < NHELD; i++)
 		if (held[i].entity != NULL &&
 		    has(&s->cols, held[i].table, held[i].column) &&
 		    has(&s->cols, held[i].table, "id"))
 			crm_buf_addf(sql, " OR (entity = '%s' AND entity_id IN"
-			    " (SELECT id FROM %s WHERE %s IN (SELECT value"
-			    " FROM json_each(?1))))", held[i].entity,
-			    held[i].table, held[i].column);
+			    " (SELECT id FROM %s WHERE %s = ?1))",
+			    held[i].entity, held[i].table, held[i].column);
 }
 
-/* Prepare sql, bind ?1 and ?2 as text (either may be NULL). */
+/* Prepare sql with ?1 the contact's id and ?2 text (may be NULL). */
 static struct crm_error *
-prepare2(struct crm_db *db, const char *sql, const char *a, const char *b,
-    sqlite3_stmt **st)
+prepare_q(struct crm_db *db, const char *sql, sqlite3_int64 id,
+    const char *text, sqlite3_stmt **st)
 {
 	struct crm_error *err;
 
 	if ((err = crm_db_prepare(db, sql, st)) != NULL)
 		return err;
-	crm_db_bind_text(*st, 1, a);
+	sqlite3_bind_int64(*st, 1, id);
 	if (sqlite3_bind_parameter_count(*st) >= 2)
-		crm_db_bind_text(*st, 2, b);
+		crm_db_bind_text(*st, 2, text);
 	return NULL;
 }
 
@@ -296,22 +318,17 @@ add_privacy(struct crm_db *db, sqlite3_int64 id, const char *emails,
 	return err;
 }
 
-/* "merged_ids", then the rows of the held tables, then "events". */
+/* The rows of the held tables, then "events". */
 static struct crm_error *
 add_held(struct crm_db *db, const struct schema *s, sqlite3_int64 id,
-    const char *ids, const char *emails, cJSON *doc)
+    const char *emails, const char *terms, cJSON *doc)
 {
 	struct crm_buf sql = CRM_BUF_INIT;
 	struct crm_error *err = NULL;
 	sqlite3_stmt *st;
-	cJSON *arr, *all = cJSON_Parse(ids), *v;
+	cJSON *arr;
 	size_t i, k;
 
-	arr = cJSON_AddArrayToObject(doc, "merged_ids");
-	cJSON_ArrayForEach(v, all)
-		if ((sqlite3_int64)v->valuedouble != id)
-			cJSON_AddItemToArray(arr, cJSON_Duplicate(v, 0));
-	cJSON_Delete(all);
 	for (k = 0; held_keys[k] != NULL && err == NULL; k++) {
 		arr = cJSON_AddArrayToObject(doc, held_keys[k]);
 		for (i = 0; i < NHELD && err == NULL; i++) {
@@ -319,10 +336,9 @@ add_held(struct crm_db *db, const struct schema *s, sqlite3_int64 id,
 			    !has(&s->cols, held[i].table, held[i].column))
 				continue;
 			crm_buf_reset(&sql);
-			crm_buf_addf(&sql, "SELECT * FROM %s WHERE %s IN"
-			    " (SELECT value FROM json_each(?1)) ORDER BY 1",
-			    held[i].table, held[i].column);
-			err = prepare2(db, sql.buf, ids, NULL, &st);
+			crm_buf_addf(&sql, "SELECT * FROM %s WHERE %s = ?1"
+			    " ORDER BY 1", held[i].table, held[i].column);
+			err = prepare_q(db, sql.buf, id, NULL, &st);
 			if (err == NULL)
 				err = add_rows(db, st, arr, 0);
 		}
@@ -330,11 +346,11 @@ add_held(struct crm_db *db, const struct schema *s, sqlite3_int64 id,
 	crm_buf_reset(&sql);
 	crm_buf_adds(&sql, "SELECT id, entity, entity_id, action, actor, at,"
 	    " changes FROM events");
-	events_where(&sql, s);
+	events_where(&sql, s, terms);
 	crm_buf_adds(&sql, " ORDER BY id");
 	arr = cJSON_AddArrayToObject(doc, "events");
 	if (err == NULL &&
-	    (err = prepare2(db, sql.buf, ids, emails, &st)) == NULL)
+	    (err = prepare_q(db, sql.buf, id, emails, &st)) == NULL)
 		err = add_rows(db, st, arr, 1);
 	crm_buf_release(&sql);
 	return err;
@@ -343,8 +359,9 @@ add_held(struct crm_db *db, const struct schema *s, sqlite3_int64 id,
 struct crm_error *
 crm_privacy_export(struct crm_db *db, sqlite3_int64 id, cJSON **doc)
 {
-	char now[CRM_TIME_LEN], *ids = NULL, *emails = NULL;
 	struct schema s = { CRM_STRV_INIT, CRM_STRV_INIT };
+	struct crm_buf terms = CRM_BUF_INIT;
+	char now[CRM_TIME_LEN], *emails = NULL;
 	struct crm_error *err;
 	cJSON *rec;
 
@@ -357,27 +374,30 @@ crm_privacy_export(struct crm_db *db, sqlite3_int64 id, cJSON **doc)
 	cJSON_AddItemToObject(*doc, "contact", rec);
 	emails = emails_json(rec);
 	if ((err = load_schema(db, &s)) == NULL &&
-	    (err = aliases(db, id, &ids)) == NULL &&
-	    (err = add_privacy(db, id, emails, *doc)) == NULL)
-		err = add_held(db, &s, id, ids, emails, *doc);
+	    (err = add_privacy(db, id, emails, *doc)) == NULL &&
+	    (err = aliases(db, id, &terms, cJSON_AddArrayToObject(*doc,
+	    "merged_ids"))) == NULL)
+		err = add_held(db, &s, id, emails, crm_buf_str(&terms),
+		    *doc);
 	if (err != NULL) {
 		cJSON_Delete(*doc);
 		*doc = NULL;
 	}
 	schema_release(&s);
+	crm_buf_release(&terms);
 	cJSON_free(emails);
-	free(ids);
 	return err;
 }
 
-/* Run sql, binding ?1 and ?2 as text. */
+/* Run sql with ?1 the contact's id and ?2 text (may be NULL). */
 static struct crm_error *
-exec2(struct crm_db *db, const char *sql, const char *a, const char *b)
+exec_q(struct crm_db *db, const char *sql, sqlite3_int64 id,
+    const char *text)
 {
 	struct crm_error *err;
 	sqlite3_stmt *st;
 
-	if ((err = prepare2(db, sql, a, b, &st)) != NULL)
+	if ((err = prepare_q(db, sql, id, text, &st)) != NULL)
 		return err;
 	return crm_db_step_done(db, st);
 }
@@ -389,7 +409,7 @@ exec2(struct crm_db *db, const char *sql, const char *a, const char *b)
  */
 static struct crm_error *
 erase_events(struct crm_db *db, const struct schema *s, const cJSON *rec,
-    const char *ids, const char *emails)
+    sqlite3_int64 id, const char *emails, const char *terms)
 {
 	struct crm_buf sql = CRM_BUF_INIT;
 	struct crm_strv needles = CRM_STRV_INIT;
@@ -400,8 +420,8 @@ erase_events(struct crm_db *db, const struct schema *s, const cJSON *rec,
 	size_t i;
 
 	crm_buf_adds(&sql, "UPDATE events SET changes = NULL");
-	events_where(&sql, s);
-	err = exec2(db, sql.buf, ids, emails);
+	events_where(&sql, s, terms);
+	err = exec_q(db, sql.buf, id, emails);
 	cJSON_ArrayForEach(v, list)
 		if (cJSON_IsString(v) && *v->valuestring != '\0')
 			crm_strv_push(&needles, v->valuestring);
@@ -464,7 +484,7 @@ optimize_fts(struct crm_db *db)
 
 /* The erase list, on the tables and columns that exist. */
 static struct crm_error *
-erase_held(struct crm_db *db, const struct schema *s, const char *ids)
+erase_held(struct crm_db *db, const struct schema *s, sqlite3_int64 id)
 {
 	struct crm_buf sql = CRM_BUF_INIT;
 	struct crm_error *err = NULL;
@@ -480,10 +500,9 @@ erase_held(struct crm_db *db, const struct schema *s, const char *ids)
 		    erase[i].field))
 			value = "";
 		crm_buf_reset(&sql);
-		crm_buf_addf(&sql, "UPDATE %s SET %s = ?2 WHERE %s IN"
-		    " (SELECT value FROM json_each(?1))", erase[i].table,
-		    erase[i].field, erase[i].column);
-		err = exec2(db, sql.buf, ids, value);
+		crm_buf_addf(&sql, "UPDATE %s SET %s = ?2 WHERE %s = ?1",
+		    erase[i].table, erase[i].field, erase[i].column);
+		err = exec_q(db, sql.buf, id, value);
 	}
 	crm_buf_release(&sql);
 	return err;
@@ -501,11 +520,9 @@ tombstone(struct crm_db *db, sqlite3_int64 id, const char *now)
 	    " WHERE id = ?2";
 	struct crm_error *err;
 	sqlite3_stmt *st;
-	char text[24];
 
-	snprintf(text, sizeof(text), "%lld", (long long)id);
-	if ((err = exec2(db, "DELETE FROM contact_tags WHERE contact_id = ?1",
-	    text, NULL)) != NULL)
+	if ((err = exec_q(db, "DELETE FROM contact_tags WHERE contact_id = ?1",
+	    id, NULL)) != NULL)
 		return err;
 	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
 		return err;
@@ -519,18 +536,20 @@ static struct crm_error *
 forget(struct crm_db *db, const struct schema *s, sqlite3_int64 id,
     const char *now)
 {
-	char *ids = NULL, *emails = NULL;
+	struct crm_buf terms = CRM_BUF_INIT;
 	struct crm_error *err;
 	cJSON *rec, *changes = NULL;
+	char *emails;
 
 	if ((err = crm_contact_get(db, id, &rec)) != NULL)
 		return err;
 	emails = emails_json(rec);
-	if ((err = aliases(db, id, &ids)) != NULL ||
-	    (err = erase_events(db, s, rec, ids, emails)) != NULL ||
-	    (err = erase_held(db, s, ids)) != NULL ||
-	    (err = exec2(db, "DELETE FROM suppressions WHERE email IN"
-	    " (SELECT value FROM json_each(?1))", emails, NULL)) != NULL ||
+	if ((err = aliases(db, id, &terms, NULL)) != NULL ||
+	    (err = erase_events(db, s, rec, id, emails,
+	    crm_buf_str(&terms))) != NULL ||
+	    (err = erase_held(db, s, id)) != NULL ||
+	    (err = exec_q(db, "DELETE FROM suppressions WHERE email IN"
+	    " (SELECT value FROM json_each(?2))", id, emails)) != NULL ||
 	    (err = tombstone(db, id, now)) != NULL)
 		goto done;
 	changes = cJSON_CreateObject();
@@ -540,7 +559,7 @@ done:
 	cJSON_Delete(changes);
 	cJSON_Delete(rec);
 	cJSON_free(emails);
-	free(ids);
+	crm_buf_release(&terms);
 	return err;
 }
 

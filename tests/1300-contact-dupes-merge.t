@@ -170,5 +170,5 @@ run crm-contact dupes --by phone
 is "$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" 1000 \
     "20,000 contacts, 1,000 groups by phone"
 is "$(printf '%s\n' "$OUT" | head -n 1)" \
-    '{"reason":"phone","key":"15551000001","ids":[12,19012]}' \
+    '{"reason":"phone","key":"15551000001","ids":[15,19015]}' \
     "grouped exactly"
