@@ -81,6 +81,23 @@ bin: all
 check: all
 	CRM_BUILD=$(BUILD) sh tests/run.sh
 
+# The end-to-end tests with every command run under valgrind memcheck:
+# $(BUILD)/valgrind holds bin/ (one wrapper per command) and tests/ (the
+# real unit tests), so tests/lib.sh puts the wrappers first on PATH.
+# Slow: TESTS="tests/0100-db.t ..." runs only those.
+VALGRIND = valgrind --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite --track-fds=no -q
+VG_DIR   = $(BUILD)/valgrind
+
+check-valgrind: all
+	@rm -rf $(VG_DIR) && mkdir -p $(VG_DIR)/bin
+	@ln -s "$(abspath $(BUILD))/tests" $(VG_DIR)/tests
+	@for c in $(abspath $(CMDS)); do n=$${c##*/}; \
+		printf '#!/bin/sh\nexec %s %s "$$@"\n' '$(VALGRIND)' \
+			"$$c" >$(VG_DIR)/bin/$$n; \
+		chmod +x $(VG_DIR)/bin/$$n; done
+	CRM_BUILD=$(VG_DIR) CRM_VALGRIND=1 sh tests/run.sh $(TESTS)
+
 lint:
 	mandoc -Tlint -W warning $(MAN1) $(MAN5) $(MAN7)
 	shellcheck -s sh -e SC1091 tests/lib.sh tests/run.sh tests/*.t tests/demo.sh
@@ -95,7 +112,7 @@ bench: all
 deps:
 	@if command -v apt-get >/dev/null 2>&1; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		pkgs="build-essential pkg-config clang libsqlite3-dev libcsv-dev libcjson-dev libcurl4-openssl-dev sqlite3 jq mandoc shellcheck perl zsh fish valgrind"; \
+		pkgs="build-essential pkg-config clang libsqlite3-dev libcsv-dev libcjson-dev libcurl4-openssl-dev sqlite3 jq mandoc shellcheck perl zsh fish valgrind sqlite-utils time"; \
 		if dpkg-query -W -f='$${Status}\n' $$pkgs 2>/dev/null | grep -vq 'install ok installed' || \
 		   [ "$$(dpkg-query -W -f='$${Status}\n' $$pkgs 2>/dev/null | wc -l)" -ne "$$(echo $$pkgs | wc -w)" ]; then \
 			$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
@@ -128,5 +145,5 @@ uninstall:
 clean:
 	rm -rf build build-san bin
 
-.PHONY: all bin check lint demo bench deps install uninstall clean
+.PHONY: all bin check check-valgrind lint demo bench deps install uninstall clean
 .SECONDARY:

@@ -134,7 +134,7 @@ bench_size() {
 	# One contact by its indexed email: start-up, open, query, print.
 	email=$(sqlite3 "$d/crm.db" "SELECT email FROM contacts \
 	    WHERE email IS NOT NULL LIMIT 1 OFFSET $((size / 2))")
-	for i in 1 2 3 4 5 6 7 8 9 10 11; do
+	for _ in 1 2 3 4 5 6 7 8 9 10 11; do
 		t0=$(date +%s%N)
 		CRM_DB="$d/crm.db" "$crm" list --where "email = \"$email\"" \
 		    >"$work/list.out"
@@ -142,7 +142,7 @@ bench_size() {
 		echo $(((t1 - t0) / 1000))
 	done | awk '{ print $1 / 1000 }' | median_ms >"$work/ms"
 	ms=$(cat "$work/ms")
-	for i in 1 2 3 4 5 6 7 8 9 10 11; do
+	for _ in 1 2 3 4 5 6 7 8 9 10 11; do
 		t0=$(date +%s%N)
 		sqlite3 "$d/bare.db" "SELECT 1" >/dev/null
 		t1=$(date +%s%N)
@@ -155,7 +155,7 @@ bench_size() {
 
 	# Full-text search, when crm-contact has it.
 	if "$crm" --completion-helper | grep -qx search; then
-		for i in 1 2 3 4 5; do
+		for _ in 1 2 3 4 5; do
 			t0=$(date +%s%N)
 			CRM_DB="$d/crm.db" "$crm" search --limit 10 lovelace \
 			    >/dev/null 2>&1

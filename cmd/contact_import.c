@@ -142,8 +142,9 @@ summary(const struct crm_import_opts *o, const struct crm_import_stats *st,
 	fputs(o->dry_run ? " (nothing written)\n" : "\n", stderr);
 	if (verbose)
 		fprintf(stderr, "%s; load %.2f s, indexes %.2f s, search index "
-		    "%.2f s, commit %.2f s\n", st->bulk ? "bulk: indexes "
-		    "rebuilt after the load" : "live: keys looked up row by row",
+		    "%.2f s, commit %.2f s\n", st->bulk ?
+		    "bulk: indexes rebuilt after the load" :
+		    "live: keys looked up row by row",
 		    st->seconds[0], st->seconds[1], st->seconds[2],
 		    st->seconds[3]);
 }

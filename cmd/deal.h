@@ -1,9 +1,9 @@
 /*
  * crm-deal's verbs: cmd/crm-deal.c holds the verb table and the
- * everyday verbs (add, show, list, update, delete); the moves and the
- * history are in deal_move.c, pipelines, stages and rates in
- * deal_pipeline.c, the board in deal_board.c, import and export in
- * deal_import.c.
+ * everyday verbs (add, show, list, update, delete); printing and the
+ * batches over references are in deal_batch.c, the moves and the history
+ * in deal_move.c, pipelines, stages and rates in deal_pipeline.c, the
+ * board in deal_board.c, import and export in deal_import.c.
  */
 #ifndef CRM_CMD_DEAL_H
 #define CRM_CMD_DEAL_H

@@ -8,11 +8,13 @@
  * event.  Bad rows are handed to a callback with their line numbers.
  *
  * The second half of this header is shared by the import modules only
- * (import_read.c, import_map.c, contact_import.c).
+ * (import_read.c, import_map.c, import_row.c, import_db.c,
+ * contact_import.c, contact_export.c).
  */
 #ifndef CRM_IMPORT_H
 #define CRM_IMPORT_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -21,6 +23,7 @@
 #include "crm_charset.h"
 #include "crm_db.h"
 #include "crm_error.h"
+#include "crm_search.h"
 #include "crm_stream.h"
 #include "crm_util.h"
 
@@ -199,5 +202,95 @@ struct crm_error *imp_normalise(struct imp_norm *nm, struct imp_map *m,
 	    struct imp_vals *out);
 /* Append s[0..n) as a JSON string, escaped as cJSON escapes it. */
 void	 imp_json_string(struct crm_buf *b, const char *s, size_t n);
+
+/* ---- The writer: contact_import.c and import_db.c ---- */
+
+#define IMP_SLOTS		131072		/* company names cached */
+#define IMP_MAX_IDS		1000	/* updated ids listed in the event */
+#define IMP_BLOOM_MIN	(1u << 20)	/* bits */
+#define IMP_BLOOM_MAX	(1u << 26)	/* bits: 8 MB */
+
+enum {
+	S_INS, S_MERGE, S_TAG, S_LINE_ADD, S_LINE_FIND, S_SUS_ADD, S_CO_FIND,
+	S_CO_ADD, S_CO_DB, S_BY_EMAIL, S_BY_EXT, S_UPSERT, S_TOUCH, S_UPD_ADD,
+	S_UPD_FIND, S_COUNT
+};
+
+struct imp_slot {
+	uint64_t	 h;
+	sqlite3_int64	 id;
+	char		*name;
+	int		 autoc;		/* created by this import, no row yet */
+};
+
+struct imp {
+	struct crm_db	*db;
+	const struct crm_import_opts *o;
+	struct crm_import_stats *st;
+	struct imp_reader *rd;
+	struct imp_map	*map;
+	struct imp_norm	*nm;
+	const struct imp_col *cols;
+	int		 bulk;
+	sqlite3_int64	 first_id, last_id, delta;
+	int		 have_delta;
+	char		 now[CRM_TIME_LEN];
+	sqlite3_stmt	*s[S_COUNT];
+	uint64_t	*bloom;
+	uint64_t	 mask;
+	struct imp_slot	*cache;
+	struct crm_strv	 indexes;	/* bulk: the CREATE INDEX statements */
+	cJSON		*upd_ids;
+	struct crm_search_bulk search;	/* indexed once, at the end */
+	struct crm_buf	 msg;
+	int		 header_done;	/* --rejects: CSV header written */
+};
+
+/* Add key to the filter; 1 when it may have been added before. */
+int	 imp_bloom_seen(struct imp *im, const char *s, int fold,
+	    uint64_t seed);
+/* Step st once and reset it; an error unless done or a row. */
+struct crm_error *imp_step(struct imp *im, sqlite3_stmt *st);
+/*
+ * Run statement which with text (or, NULL, the integer id) bound: *out
+ * the first column of the row, 0 when none; *out2 (may be NULL) the
+ * second.
+ */
+struct crm_error *imp_lookup(struct imp *im, int which, const char *text,
+	    sqlite3_int64 id, sqlite3_int64 *out, sqlite3_int64 *out2);
+/* Run statement which with (id, line) bound. */
+struct crm_error *imp_note_pair(struct imp *im, int which, sqlite3_int64 id,
+	    long line);
+/* A row written as id on line: noted where line - id changes. */
+struct crm_error *imp_note_line(struct imp *im, sqlite3_int64 id, long line);
+/* The line on which contact id was written by this import; 0: not. */
+struct crm_error *imp_line_of(struct imp *im, sqlite3_int64 id, long *line);
+/* A company known by name from now on (autoc: made for a link). */
+struct crm_error *imp_co_remember(struct imp *im, const char *name,
+	    sqlite3_int64 id, int autoc);
+/*
+ * The company called name, known to this import or already in the
+ * database (the oldest of that name): *id (0 when none), and *autoc when
+ * this import made it for a company column.
+ */
+struct crm_error *imp_co_find(struct imp *im, const char *name,
+	    sqlite3_int64 *id, int *autoc);
+/* The id of the company a person names, made when there is none. */
+struct crm_error *imp_company_id(struct imp *im, const char *name,
+	    sqlite3_int64 *id);
+/* Bind s, else dflt, else NULL (borrowed until the step). */
+void	 imp_bind(sqlite3_stmt *st, int i, const char *s, const char *dflt);
+/* A bad row: counted, reported, kept for --rejects; err is taken. */
+void	 imp_reject(struct imp *im, const char *raw, size_t n,
+	    struct crm_error *err);
+/* The error for a key another contact holds, or NULL (*fatal: failed). */
+struct crm_error *imp_taken(struct imp *im, const char *what,
+	    const char *key, sqlite3_int64 other, struct crm_error **fatal);
+/* Bulk: keep the CREATE statements of the indexes on contacts, drop them. */
+struct crm_error *imp_drop_indexes(struct imp *im);
+/* Bulk into a table with rows: their keys and companies are known. */
+struct crm_error *imp_preload(struct imp *im);
+/* Bulk: build the indexes again, then settle the suspects in line order. */
+struct crm_error *imp_rebuild(struct imp *im);
 
 #endif

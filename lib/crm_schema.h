@@ -24,5 +24,6 @@ extern const char crm_privacy_schema_1[];	/* suppressions, consent */
 extern const char crm_pipeline_schema_1[];	/* pipelines, stages */
 extern const char crm_deal_schema_1[];		/* deals, tags, history */
 extern const char crm_money_schema_1[];		/* rates */
+extern const char crm_ticket_schema_1[];	/* tickets, comments */
 
 #endif

@@ -86,11 +86,6 @@ const char *const crm_deal_table_columns[] = {
 	"expected_close", NULL
 };
 
-const char *const crm_deal_history_columns[] = {
-	"deal_id", "at", "from_pipeline", "from", "pipeline", "to", "status",
-	"reason", "actor", NULL
-};
-
 enum { C_ID, C_TITLE, C_CONTACT, C_CONTACT_ID, C_COMPANY, C_COMPANY_ID,
 	C_PIPELINE, C_STAGE, C_STATUS, C_AMOUNT, C_CURRENCY, C_PROB,
 	C_EXPECTED, C_CLOSED, C_REASON, C_OWNER, C_SOURCE, C_EXT, C_TAGS,
@@ -105,8 +100,8 @@ static const char *const sel_now[NCOLS] = {
 	"d.company_id", "p.name", "s.name", "s.kind", "d.amount",
 	"d.currency", DEAL_PROB("s.kind"), "d.expected_close", "d.closed_at",
 	"d.lost_reason", "d.owner", "d.source", "d.external_id",
-	"(SELECT json_group_array(tag) FROM (SELECT tag FROM deal_tags t"
-	" WHERE t.deal_id = d.id ORDER BY tag))", "d.fields", "d.created_at",
+	("(SELECT json_group_array(tag) FROM (SELECT tag FROM deal_tags t"
+	" WHERE t.deal_id = d.id ORDER BY tag))"), "d.fields", "d.created_at",
 	"d.updated_at"
 };
 
@@ -358,7 +353,7 @@ crm_deal_get(struct crm_db *db, sqlite3_int64 id, const char *as_of,
 	err = query(db, as_of, NULL, "d.id", 0, id, to_record, &t);
 	if (err == NULL && *rec == NULL)
 		err = as_of != NULL ? crm_error_new(CRM_EXIT_FAIL, "deal %lld "
-		    "did not exist yet before %s", (long long)id, as_of) :
+		    "did not exist before %s", (long long)id, as_of) :
 		    crm_error_new(CRM_EXIT_FAIL, "no deal %lld", (long long)id);
 	return err;
 }
@@ -403,7 +398,9 @@ static void
 json_text(struct crm_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	static const char short_esc[] = "\"\\\b\f\n\r\t";
 	const unsigned char *p = (const unsigned char *)s, *run;
+	const char *e;
 	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
 
 	crm_buf_addch(b, '"');
@@ -413,15 +410,10 @@ json_text(struct crm_buf *b, const char *s)
 		crm_buf_add(b, run, (size_t)(p - run));
 		if (*p == '\0')
 			break;
-		switch (*p) {
-		case '"': crm_buf_add(b, "\\\"", 2); break;
-		case '\\': crm_buf_add(b, "\\\\", 2); break;
-		case '\b': crm_buf_add(b, "\\b", 2); break;
-		case '\f': crm_buf_add(b, "\\f", 2); break;
-		case '\n': crm_buf_add(b, "\\n", 2); break;
-		case '\r': crm_buf_add(b, "\\r", 2); break;
-		case '\t': crm_buf_add(b, "\\t", 2); break;
-		default:
+		if ((e = strchr(short_esc, *p)) != NULL) {
+			crm_buf_addch(b, '\\');
+			crm_buf_addch(b, "\"\\bfnrt"[e - short_esc]);
+		} else {
 			esc[4] = hex[*p >> 4];
 			esc[5] = hex[*p & 15];
 			crm_buf_add(b, esc, 6);
@@ -499,81 +491,7 @@ crm_deal_list_jsonl(struct crm_db *db, const struct crm_deal_query *q,
 	    strerror(j.errnum));
 }
 
-/* A history record. */
-static cJSON *
-history_record(sqlite3_int64 id, const char *at, const char *from_pipeline,
-    const char *from, const char *pipeline, const char *to,
-    const char *status, const char *reason, const char *actor)
-{
-	const char *v[] = { at, from_pipeline, from, pipeline, to, status,
-	    reason, actor };
-	cJSON *rec = cJSON_CreateObject();
-	size_t i;
-
-	cJSON_AddNumberToObject(rec, "deal_id", (double)id);
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		cJSON_AddItemToObject(rec, crm_deal_history_columns[i + 1],
-		    v[i] ? cJSON_CreateString(v[i]) : cJSON_CreateNull());
-	return rec;
-}
-
 #define TEXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
-
-struct crm_error *
-crm_deal_history(struct crm_db *db, sqlite3_int64 id,
-    int (*fn)(const cJSON *, void *), void *arg)
-{
-	struct crm_error *err;
-	sqlite3_stmt *st;
-	cJSON *deal, *rec;
-	int rc, stop = 0, first = 1;
-
-	if ((err = crm_deal_get(db, id, NULL, &deal)) != NULL)
-		return err;
-	err = crm_db_prepare(db, "SELECT at, from_pipeline, from_stage,"
-	    " from_status, from_reason, to_pipeline, to_stage, to_status,"
-	    " to_reason, actor FROM deal_history WHERE deal_id = ?"
-	    " ORDER BY id", &st);
-	if (err != NULL)
-		goto done;
-	sqlite3_bind_int64(st, 1, id);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (first) {
-			rec = history_record(id, cJSON_GetStringValue(
-			    cJSON_GetObjectItem(deal, "created_at")), NULL,
-			    NULL, TEXT(st, 1), TEXT(st, 2), TEXT(st, 3),
-			    TEXT(st, 4), NULL);
-			stop = fn(rec, arg);
-			cJSON_Delete(rec);
-			first = 0;
-			if (stop)
-				break;
-		}
-		rec = history_record(id, TEXT(st, 0), TEXT(st, 1), TEXT(st, 2),
-		    TEXT(st, 5), TEXT(st, 6), TEXT(st, 7), TEXT(st, 8),
-		    TEXT(st, 9));
-		stop = fn(rec, arg);
-		cJSON_Delete(rec);
-	}
-	if (!stop && rc != SQLITE_DONE)
-		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
-	if (err == NULL && first && !stop) {
-		/* Never moved: it is where it was created. */
-		rec = history_record(id, cJSON_GetStringValue(
-		    cJSON_GetObjectItem(deal, "created_at")), NULL, NULL,
-		    cJSON_GetStringValue(cJSON_GetObjectItem(deal, "pipeline")),
-		    cJSON_GetStringValue(cJSON_GetObjectItem(deal, "stage")),
-		    cJSON_GetStringValue(cJSON_GetObjectItem(deal, "status")),
-		    cJSON_GetStringValue(cJSON_GetObjectItem(deal,
-		    "lost_reason")), NULL);
-		fn(rec, arg);
-		cJSON_Delete(rec);
-	}
-done:
-	cJSON_Delete(deal);
-	return err;
-}
 
 struct crm_error *
 crm_deal_count(struct crm_db *db, sqlite3_int64 pid, sqlite3_int64 sid,

@@ -389,7 +389,8 @@ emit(struct board *b, int (*fn)(const cJSON *, void *), void *arg)
 
 	for (i = 0; i < b->ncols && !stop && err == NULL; i++) {
 		c = &b->cols[i];
-		qsort(c->sums, c->nsums, sizeof(*c->sums), by_code);
+		if (c->nsums > 1)
+			qsort(c->sums, c->nsums, sizeof(*c->sums), by_code);
 		for (j = 0, count = 0; j < c->nsums; j++)
 			count += c->sums[j].count;
 		rec = cJSON_CreateObject();

@@ -1,7 +1,8 @@
 /*
- * Deals, the write side: values parsed and checked, references resolved
- * (with a memo for imports), rows read and written.  The changes built on
- * this (add, update, moves, events, history) are in deal_move.c.
+ * Deals, the write side: the command's context (prepared statements, a
+ * memo of references), values parsed into changes, rows read and
+ * written.  Checking changes against a row is deal_apply.c; the changes
+ * built on all this (add, update, moves, events, history) are deal_move.c.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -433,4 +434,116 @@ deal_row_load(struct deal_cx *cx, sqlite3_int64 id, struct deal_row *r)
 	if (err == NULL)
 		err = crm_stage_get(cx->db, sid, &r->stage);
 	return err;
+}
+
+/* Writing */
+
+struct crm_error *
+deal_check_ext(struct deal_cx *cx, const char *ext, sqlite3_int64 self)
+{
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	sqlite3_int64 other;
+	int rc;
+
+	if ((err = deal_stmt(cx, S_EXT, &st)) != NULL)
+		return err;
+	sqlite3_bind_text(st, 1, ext, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	other = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return crm_db_error(cx->db, rc);
+	if (other != 0 && other != self)
+		return crm_error_new(CRM_EXIT_FAIL, "external id \"%s\" already "
+		    "belongs to deal %lld", ext, (long long)other);
+	return NULL;
+}
+
+static void
+bind_id(sqlite3_stmt *st, int i, sqlite3_int64 id)
+{
+	if (id == 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, id);
+}
+
+static void
+bind_row(sqlite3_stmt *st, const struct deal_row *r)
+{
+	sqlite3_bind_text(st, 1, r->title, -1, SQLITE_STATIC);
+	bind_id(st, 2, r->contact_id);
+	bind_id(st, 3, r->company_id);
+	sqlite3_bind_int64(st, 4, r->stage.id);
+	if (r->has_amount)
+		sqlite3_bind_int64(st, 5, r->amount);
+	sqlite3_bind_text(st, 6, r->cur->code, -1, SQLITE_STATIC);
+	if (r->probability >= 0)
+		sqlite3_bind_int(st, 7, r->probability);
+	if (r->expected[0] != '\0')
+		sqlite3_bind_text(st, 8, r->expected, -1, SQLITE_STATIC);
+	if (r->closed_at[0] != '\0')
+		sqlite3_bind_text(st, 9, r->closed_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, r->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, r->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, r->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, r->ext, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 14, r->fields, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 15, r->created_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 16, r->updated_at, -1, SQLITE_STATIC);
+}
+
+static struct crm_error *
+step(struct deal_cx *cx, sqlite3_stmt *st, const struct deal_row *r)
+{
+	struct crm_error *err;
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return NULL;
+	if (rc == SQLITE_CONSTRAINT_UNIQUE && r != NULL && r->ext != NULL &&
+	    (err = deal_check_ext(cx, r->ext, r->id)) != NULL)
+		return err;
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return crm_error_new(CRM_EXIT_FAIL, "a contact or stage of the "
+		    "deal no longer exists");
+	return crm_db_error(cx->db, rc);
+}
+
+struct crm_error *
+deal_write(struct deal_cx *cx, struct deal_row *r, int insert)
+{
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	size_t i;
+
+	if ((err = deal_stmt(cx, insert ? S_INSERT : S_UPDATE, &st)) != NULL)
+		return err;
+	bind_row(st, r);
+	if (!insert)
+		sqlite3_bind_int64(st, 17, r->id);
+	if ((err = step(cx, st, r)) != NULL)
+		return err;
+	if (insert)
+		r->id = sqlite3_last_insert_rowid(cx->db->sql);
+	if (!r->tags_set || (r->tags.n == 0 && insert))
+		return NULL;
+	if (!insert) {
+		if ((err = deal_stmt(cx, S_UNTAG, &st)) != NULL)
+			return err;
+		sqlite3_bind_int64(st, 1, r->id);
+		if ((err = step(cx, st, NULL)) != NULL)
+			return err;
+	}
+	for (i = 0; i < r->tags.n; i++) {
+		if ((err = deal_stmt(cx, S_TAG, &st)) != NULL)
+			return err;
+		sqlite3_bind_int64(st, 1, r->id);
+		sqlite3_bind_text(st, 2, r->tags.v[i], -1, SQLITE_STATIC);
+		if ((err = step(cx, st, NULL)) != NULL)
+			return err;
+	}
+	return NULL;
 }

@@ -162,12 +162,15 @@ parse_map(struct imp *im)
 
 /* The target of an input key, worked out once. */
 static const struct target *
-target(struct imp *im, const char *key)
+target(struct imp *im, const char *key, size_t hint)
 {
 	struct target t = { NULL, T_CUSTOM, NULL, 0 };
 	char k[64];
 	size_t i;
 
+	/* The keys of CSV rows, and mostly of JSON ones, come in order. */
+	if (hint < im->nkeys && strcmp(im->keys[hint].key, key) == 0)
+		return &im->keys[hint];
 	for (i = 0; i < im->nkeys; i++)
 		if (strcmp(im->keys[i].key, key) == 0)
 			return &im->keys[i];
@@ -213,11 +216,12 @@ changes(struct imp *im, const cJSON *rec, struct deal_changes *ch)
 	const struct target *t;
 	struct crm_error *err = NULL;
 	const cJSON *v, *it;
+	size_t n = 0;
 
 	memset(ch, 0, sizeof(*ch));
 	memset(prio, 0, sizeof(prio));
 	cJSON_ArrayForEach(v, rec) {
-		if (empty(v) || (t = target(im, v->string)) == NULL ||
+		if ((t = target(im, v->string, n++)) == NULL || empty(v) ||
 		    t->f == T_DROP)
 			continue;
 		if (t->f == T_DROP - 1 && cJSON_IsObject(v)) {
@@ -310,7 +314,7 @@ done:
 	return err;
 }
 
-/* CSV: every column must mean something; checked once, from the header. */
+/* CSV: the columns --map names must be in the header. */
 static struct crm_error *
 check_header(struct imp *im, struct crm_reader *r)
 {

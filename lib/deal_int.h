@@ -131,6 +131,9 @@ void	 deal_row_copy(struct deal_row *dst, const struct deal_row *src);
 /* Apply ch to r: every value checked, references resolved. */
 struct crm_error *deal_apply(struct deal_cx *cx, const struct deal_changes *ch,
 	    int flags, struct deal_row *r);
+/* An error when deal other than self has external id ext. */
+struct crm_error *deal_check_ext(struct deal_cx *cx, const char *ext,
+	    sqlite3_int64 self);
 /* INSERT r (r->id is set), or UPDATE it by r->id; then its tags. */
 struct crm_error *deal_write(struct deal_cx *cx, struct deal_row *r,
 	    int insert);

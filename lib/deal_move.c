@@ -297,7 +297,10 @@ crm_deal_reopen(struct crm_db *db, sqlite3_int64 id, const char *stage,
 	struct crm_stage s;
 	struct crm_error *err;
 	struct deal_cx cx;
+	int dummy;
 
+	if (changed == NULL)
+		changed = &dummy;
 	*changed = 0;
 	memset(&ch, 0, sizeof(ch));
 	deal_cx_init(&cx, db);

@@ -204,10 +204,11 @@ bad_field(const char *f)
 		n++;
 	if (strncmp(f, "fields.", 7) == 0)
 		return crm_error_new(CRM_EXIT_USAGE, "--map: invalid custom "
-		    "field name \"%s\": use letters, digits, \"_\" and \"-\"", f);
+		    "field name \"%s\": use letters, digits, \"_\" and "
+		    "\"-\"", f);
 	if ((hint = crm_suggest(f, field_names, n)) != NULL)
-		return crm_error_new(CRM_EXIT_USAGE, "--map: unknown field \"%s\" "
-		    "(did you mean \"%s\"?)", f, hint);
+		return crm_error_new(CRM_EXIT_USAGE, "--map: unknown field "
+		    "\"%s\" (did you mean \"%s\"?)", f, hint);
 	return crm_error_new(CRM_EXIT_USAGE, "--map: unknown field \"%s\" "
 	    "(use a contact field, fields.NAME or - to drop)", f);
 }

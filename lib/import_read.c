@@ -278,8 +278,7 @@ unquoted(struct imp_reader *r)
 			return;
 		for (i = r->pos; i < r->len; i++) {
 			c = r->buf[i];
-			if (c == r->delim || c == '\n' || c == '\r' ||
-			    c == '"')
+			if (c == r->delim || c == '\n' || c == '\r')
 				break;
 		}
 		field_add(r, r->buf + r->pos, i - r->pos);
@@ -287,6 +286,16 @@ unquoted(struct imp_reader *r)
 		if (i < r->len)
 			return;
 	}
+}
+
+static int
+blank_quote(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && (s[i] == ' ' || s[i] == '\t'); i++)
+		;
+	return i > 0 && i < n && s[i] == '"';
 }
 
 /*
@@ -322,12 +331,16 @@ csv_row(struct imp_reader *r)
 				skip_line(r);
 			}
 		} else {
+			/*
+			 * A quote inside an unquoted value is data (37.8"N),
+			 * but blanks before a quote are a quoted value gone
+			 * wrong.
+			 */
 			unquoted(r);
-			if (peek(r) == '"') {
-				fault(r, "malformed quotes in %s",
+			if (blank_quote(r->fb.buf + r->off[r->nf],
+			    r->fb.len - r->off[r->nf]))
+				fault(r, "blanks before a quote in %s",
 				    colname(r, r->nf));
-				skip_line(r);
-			}
 		}
 		field_end(r);
 		c = peek(r);
@@ -447,17 +460,16 @@ read_header(struct imp_reader *r)
 
 	rc = csv_row(r);
 	if (rc == -2)
-		return crm_error_new(CRM_EXIT_FAIL, "%s: line %ld: unterminated "
-		    "quoted field in the header", r->name, line);
+		return crm_error_new(CRM_EXIT_FAIL, "%s: line %ld: "
+		    "unterminated quoted field in the header", r->name, line);
 	crm_buf_add(&r->header_raw, r->buf + r->start, r->pos - r->start);
 	end_row(r);
 	finish_values(r);
 	if (r->err != NULL)
-		return crm_error_prefix(row_error(r, line), "%s: header",
-		    r->name);
+		return row_error(r, line);
 	if (r->nf == 1 && r->flen[0] == 0)
-		return crm_error_new(CRM_EXIT_FAIL, "%s: line %ld: empty header",
-		    r->name, line);
+		return crm_error_new(CRM_EXIT_FAIL, "%s: line %ld: empty "
+		    "header", r->name, line);
 	for (i = 0; i < r->nf; i++) {
 		char *h = crm_xstrdup(r->val[i]);
 
@@ -618,25 +630,25 @@ jsonl_next(struct imp_reader *r, struct imp_row *row, struct crm_error **err)
 	if (r->cs != CRM_CS_UTF8) {
 		crm_buf_reset(&r->cb);
 		if (crm_charset_to_utf8(r->cs, s, n, &r->cb, &bad) != 0) {
-			*err = crm_error_new(CRM_EXIT_FAIL, "line %ld: byte 0x%02X "
-			    "at column %zu has no character in %s", row->line,
-			    (unsigned char)s[bad], bad + 1,
+			*err = crm_error_new(CRM_EXIT_FAIL, "line %ld: byte "
+			    "0x%02X at column %zu has no character in %s",
+			    row->line, (unsigned char)s[bad], bad + 1,
 			    crm_charset_name(r->cs));
 			return -1;
 		}
 		s = r->cb.buf;
 		n = r->cb.len;
 	} else if (!crm_utf8_check(s, n, &bad)) {
-		*err = crm_error_new(CRM_EXIT_FAIL, "line %ld: invalid UTF-8 at "
-		    "column %zu (give --encoding for a file that is not UTF-8)",
-		    row->line, bad + 1);
+		*err = crm_error_new(CRM_EXIT_FAIL, "line %ld: invalid UTF-8 "
+		    "at column %zu (give --encoding for a file that is not "
+		    "UTF-8)", row->line, bad + 1);
 		return -1;
 	}
 	/* cJSON wants the text NUL-terminated: the LF (or CR) is spare. */
 	s[n] = '\0';
 	if ((obj = cJSON_ParseWithLengthOpts(s, n + 1, &end, 1)) == NULL) {
-		*err = crm_error_new(CRM_EXIT_FAIL, "line %ld: invalid JSON near "
-		    "column %zu", row->line, end != NULL && end >= s &&
+		*err = crm_error_new(CRM_EXIT_FAIL, "line %ld: invalid JSON "
+		    "near column %zu", row->line, end != NULL && end >= s &&
 		    end <= s + n ? (size_t)(end - s) + 1 : n);
 		return -1;
 	}

@@ -384,8 +384,8 @@ fields_json(struct imp_norm *nm, const char *s)
 				break;
 		if (n == 0 || n > 64 || i < n) {
 			cJSON_Delete(obj);
-			return crm_error_new(CRM_EXIT_FAIL, "invalid custom field "
-			    "name \"%s\" in fields", it->string);
+			return crm_error_new(CRM_EXIT_FAIL, "invalid custom "
+			    "field name \"%s\" in fields", it->string);
 		}
 		if (cJSON_IsNumber(it)) {
 			snprintf(num, sizeof(num), "%.15g", it->valuedouble);
@@ -396,8 +396,8 @@ fields_json(struct imp_norm *nm, const char *s)
 			continue;
 		else if (!cJSON_IsString(it)) {
 			cJSON_Delete(obj);
-			return crm_error_new(CRM_EXIT_FAIL, "custom field \"%s\" "
-			    "in fields: expected a string", it->string);
+			return crm_error_new(CRM_EXIT_FAIL, "custom field "
+			    "\"%s\" in fields: expected a string", it->string);
 		}
 		if (has_custom(nm, it->string) ||
 		    cJSON_GetObjectItemCaseSensitive(obj, it->string) != it)
@@ -518,7 +518,10 @@ gather(struct imp_norm *nm, struct imp_map *m, const struct imp_col *cols,
 static struct crm_error *
 check_plain(struct imp_norm *nm, struct imp_vals *out)
 {
-	static const struct { enum imp_target t; const char *field; } plain[] = {
+	static const struct {
+		enum imp_target	 t;
+		const char	*field;
+	} plain[] = {
 		{ T_KIND, "kind" }, { T_TITLE, "title" }, { T_OWNER, "owner" },
 		{ T_SOURCE, "source" }, { T_EXT, "external_id" },
 		{ T_OPTIN, "opt_in" }, { T_UNSUB_AT, "unsubscribed_at" },

@@ -12,6 +12,7 @@ static const struct crm_migration migrations[] = {
 	{ "pipeline", crm_pipeline_schema_1 },
 	{ "deal", crm_deal_schema_1 },
 	{ "money", crm_money_schema_1 },
+	{ "ticket", crm_ticket_schema_1 },
 };
 
 const struct crm_migration *

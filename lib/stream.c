@@ -1,15 +1,11 @@
 /*
- * Stream input: JSON Lines and CSV records, and references one a line.
+ * Stream input: records as JSON Lines or CSV (references one a line are
+ * lib/refs.c; the line input and the strict JSON parse, lib/jsonl.c).
  *
- * Input is read with fread() in CHUNK-sized pieces.  JSONL lines are parsed
- * in place when they fit in the buffer and gathered otherwise, up to
- * MAX_LINE.  CSV goes through libcsv's push parser one physical line at a
- * time, so that every record knows the line it began on; the records one
- * chunk yields are queued until the caller takes them.
+ * CSV goes through libcsv's push parser one physical line at a time, so
+ * that every record knows the line it began on; the records one chunk
+ * yields are queued until the caller takes them.
  */
-#include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,21 +16,7 @@
 #include "crm_error.h"
 #include "crm_stream.h"
 #include "crm_util.h"
-
-#define CHUNK		(64 * 1024)
-#define MAX_LINE	(64 * 1024 * 1024)
-/* Well below cJSON's own limit, and checked without recursion. */
-#define MAX_DEPTH	512
-
-/* Buffered input shared by the readers. */
-struct input {
-	FILE	*fp;
-	char	*buf;		/* CHUNK + 1 bytes */
-	size_t	 pos, len;
-	int	 eof;
-	int	 ioerr;		/* errno of a failed read */
-	long	 line;		/* line feeds consumed so far */
-};
+#include "stream_int.h"
 
 struct item {
 	cJSON	*rec;
@@ -64,309 +46,6 @@ struct crm_reader {
 	size_t	 qhead, qn, qalloc;
 };
 
-struct crm_refs {
-	struct input in;
-	const char *const *keys;
-	int	 started;
-	long	 line;
-	struct crm_buf acc;
-};
-
-static const char *const default_keys[] = { "id", NULL };
-
-static void
-input_init(struct input *in, FILE *fp)
-{
-	memset(in, 0, sizeof(*in));
-	in->fp = fp;
-	in->buf = crm_xmalloc(CHUNK + 1);
-}
-
-static struct crm_error *
-read_error(struct input *in)
-{
-	/* No file name: callers prefix a stream's messages with it. */
-	struct crm_error *err = crm_error_new(CRM_EXIT_FAIL,
-	    "read error: %s", strerror(in->ioerr));
-
-	in->ioerr = 0;
-	return err;
-}
-
-/* Refill the buffer; 0 at the end of input or after a read error. */
-static int
-fill(struct input *in)
-{
-	size_t n;
-
-	if (in->eof)
-		return 0;
-	errno = 0;
-	n = fread(in->buf, 1, CHUNK, in->fp);
-	if (n == 0) {
-		in->eof = 1;
-		if (ferror(in->fp))
-			in->ioerr = errno != 0 ? errno : EIO;
-		return 0;
-	}
-	in->pos = 0;
-	in->len = n;
-	return 1;
-}
-
-/*
- * Skip a UTF-8 byte order mark and the blanks before the first datum, so
- * that the first byte tells JSONL from CSV.
- */
-static void
-skip_lead(struct input *in)
-{
-	int first = 1;
-	char c;
-
-	while (in->pos < in->len || fill(in)) {
-		if (first && in->len >= 3 && memcmp(in->buf, "\xEF\xBB\xBF",
-		    3) == 0)
-			in->pos = 3;
-		first = 0;
-		for (; in->pos < in->len; in->pos++) {
-			c = in->buf[in->pos];
-			if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
-				return;
-			if (c == '\n')
-				in->line++;
-		}
-	}
-}
-
-/*
- * The next line without its LF in *s, n bytes, NUL-terminated, writable
- * and valid until the next call.  Returns 1; 0 at the end of input; -1
- * with *err for a read error or for a line longer than MAX_LINE, which is
- * skipped.  in->line is then the number of the line.
- */
-static int
-next_line(struct input *in, struct crm_buf *acc, char **s, size_t *n,
-    struct crm_error **err)
-{
-	char *start, *lf;
-	size_t k;
-	int toolong = 0, seen = 0;
-
-	crm_buf_reset(acc);
-	for (;;) {
-		if (in->pos == in->len && !fill(in)) {
-			if (in->ioerr != 0) {
-				*err = read_error(in);
-				return -1;
-			}
-			if (!seen)
-				return 0;
-			break;
-		}
-		seen = 1;
-		start = in->buf + in->pos;
-		lf = memchr(start, '\n', in->len - in->pos);
-		k = lf != NULL ? (size_t)(lf - start) : in->len - in->pos;
-		in->pos += k + (lf != NULL);
-		if (lf != NULL && acc->len == 0 && !toolong) {
-			/* All of it is in the buffer: use it in place. */
-			*lf = '\0';
-			*s = start;
-			*n = k;
-			in->line++;
-			return 1;
-		}
-		if (!toolong)
-			crm_buf_add(acc, start, k);
-		if (acc->len > MAX_LINE) {
-			toolong = 1;
-			crm_buf_release(acc);
-		}
-		if (lf != NULL)
-			break;
-	}
-	in->line++;
-	if (toolong) {
-		*err = crm_error_new(CRM_EXIT_FAIL, "line %ld: line too long",
-		    in->line);
-		return -1;
-	}
-	*s = acc->buf;
-	*n = acc->len;
-	return 1;
-}
-
-/* Past the string that opens at s[*i], or 0 with *i at a fault. */
-static int
-json_string(const char *s, size_t n, size_t *i)
-{
-	size_t j = *i + 1, k;
-	unsigned char c;
-
-	while (j < n && s[j] != '"') {
-		c = (unsigned char)s[j];
-		if (c < 0x20)
-			goto bad;
-		if (c != '\\') {
-			j++;
-			continue;
-		}
-		if (j + 1 >= n)
-			break;
-		c = (unsigned char)s[j + 1];
-		if (c == 'u') {
-			for (k = 2; k < 6; k++)
-				if (j + k >= n ||
-				    !isxdigit((unsigned char)s[j + k]))
-					goto bad;
-			j += 6;
-		} else if (c != '\0' && strchr("\"\\/bfnrt", c) != NULL)
-			j += 2;
-		else
-			goto bad;
-	}
-	*i = j + 1;
-	return 1;
-bad:
-	*i = j;
-	return 0;
-}
-
-/* The length of the JSON number at s[i], or 0 if it is not one. */
-static size_t
-json_number(const char *s, size_t n, size_t i)
-{
-	size_t j = i;
-
-#define DIGIT(k)	((k) < n && isdigit((unsigned char)s[k]))
-	if (j < n && s[j] == '-')
-		j++;
-	if (j < n && s[j] == '0')
-		j++;
-	else if (DIGIT(j))
-		while (DIGIT(j))
-			j++;
-	else
-		return 0;
-	if (j < n && s[j] == '.') {
-		j++;
-		if (!DIGIT(j))
-			return 0;
-		while (DIGIT(j))
-			j++;
-	}
-	if (j < n && (s[j] == 'e' || s[j] == 'E')) {
-		j++;
-		if (j < n && (s[j] == '+' || s[j] == '-'))
-			j++;
-		if (!DIGIT(j))
-			return 0;
-		while (DIGIT(j))
-			j++;
-	}
-#undef DIGIT
-	if (j < n && s[j] != '\0' && strchr("0123456789+-.eE", s[j]) != NULL)
-		return 0;
-	return j - i;
-}
-
-/*
- * What cJSON lets through and JSON forbids: control characters, bad
- * escapes, numbers such as "01", "2." or "-"; and nesting deep enough to
- * exhaust a recursive parser.  Returns 0 with *col (1-based) at a fault.
- */
-static int
-json_strict(const char *s, size_t n, size_t *col, int *deep)
-{
-	size_t i = 0, depth = 0, k;
-	unsigned char c;
-
-	while (i < n) {
-		c = (unsigned char)s[i];
-		if (c == '"') {
-			if (!json_string(s, n, &i))
-				goto bad;
-			continue;
-		}
-		if (c == '-' || isdigit(c)) {
-			if ((k = json_number(s, n, i)) == 0)
-				goto bad;
-			i += k;
-			continue;
-		}
-		if ((c == '[' || c == '{') && ++depth > MAX_DEPTH) {
-			*deep = 1;
-			goto bad;
-		}
-		if ((c == ']' || c == '}') && depth > 0)
-			depth--;
-		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-			goto bad;
-		i++;
-	}
-	return 1;
-bad:
-	*col = i + 1;
-	return 0;
-}
-
-/*
- * Parse s[0..n), NUL-terminated, as one JSON object.  1 with *obj (the
- * caller deletes it), or -1 with *err naming line.
- */
-static int
-parse_object(const char *s, size_t n, long line, cJSON **obj,
-    struct crm_error **err)
-{
-	const char *end = NULL;
-	size_t at;
-	int deep = 0;
-	cJSON *j;
-
-	if (!crm_utf8_check(s, n, &at)) {
-		*err = crm_error_new(CRM_EXIT_FAIL,
-		    "line %ld: invalid UTF-8 at byte %zu", line, at + 1);
-		return -1;
-	}
-	if (!json_strict(s, n, &at, &deep))
-		goto bad;
-	/* The length counts the NUL: cJSON wants it to end the text. */
-	if ((j = cJSON_ParseWithLengthOpts(s, n + 1, &end, 1)) == NULL) {
-		at = end != NULL && end >= s && end <= s + n ?
-		    (size_t)(end - s) + 1 : n;
-		goto bad;
-	}
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		*err = crm_error_new(CRM_EXIT_FAIL,
-		    "line %ld: expected a JSON object", line);
-		return -1;
-	}
-	*obj = j;
-	return 1;
-bad:
-	*err = crm_error_new(CRM_EXIT_FAIL, "line %ld: invalid JSON near "
-	    "column %zu%s", line, at, deep ? " (nested too deep)" : "");
-	return -1;
-}
-
-/* 1 when s[0..n) is UTF-8 without NUL, else 0 with *at at the fault. */
-static int
-text_ok(const char *s, size_t n, size_t *at)
-{
-	const char *nul = memchr(s, '\0', n);
-	size_t len = nul != NULL ? (size_t)(nul - s) : n;
-
-	if (!crm_utf8_check(s, len, at))
-		return 0;
-	if (nul != NULL) {
-		*at = len;
-		return 0;
-	}
-	return 1;
-}
-
 static int
 blank(const char *s, size_t n)
 {
@@ -386,14 +65,14 @@ jsonl_next(struct crm_reader *r, cJSON **rec, struct crm_error **err)
 	int rc;
 
 	for (;;) {
-		rc = next_line(&r->in, &r->acc, &s, &n, err);
+		rc = stream_next_line(&r->in, &r->acc, &s, &n, err);
 		r->line = r->in.line;
 		if (rc <= 0)
 			return rc;
 		if (n > 0 && s[n - 1] == '\r')
 			s[--n] = '\0';
 		if (!blank(s, n))
-			return parse_object(s, n, r->line, rec, err);
+			return stream_parse_object(s, n, r->line, rec, err);
 	}
 }
 
@@ -619,7 +298,7 @@ static void
 csv_end(struct crm_reader *r)
 {
 	if (r->in.ioerr != 0) {
-		csv_fatal(r, read_error(&r->in));
+		csv_fatal(r, stream_read_error(&r->in));
 		return;
 	}
 	if (!r->skipping && csv_fini(&r->csv, on_field, on_row, r) != 0 &&
@@ -640,7 +319,7 @@ csv_next(struct crm_reader *r, cJSON **rec, struct crm_error **err)
 		r->qhead = r->qn = 0;
 		if (r->done)
 			return 0;
-		if (r->in.pos == r->in.len && !fill(&r->in)) {
+		if (r->in.pos == r->in.len && !stream_fill(&r->in)) {
 			csv_end(r);
 			continue;
 		}
@@ -662,7 +341,7 @@ crm_reader_new(FILE *fp, const char *name, enum crm_input kind)
 {
 	struct crm_reader *r = crm_xcalloc(1, sizeof(*r));
 
-	input_init(&r->in, fp);
+	stream_input_init(&r->in, fp);
 	r->kind = kind;
 	return r;
 }
@@ -674,7 +353,7 @@ crm_reader_next(struct crm_reader *r, cJSON **rec, struct crm_error **err)
 	*err = NULL;
 	if (!r->started) {
 		r->started = 1;
-		skip_lead(&r->in);
+		stream_skip_lead(&r->in);
 		if (r->kind == CRM_IN_AUTO)
 			r->kind = r->in.pos < r->in.len &&
 			    r->in.buf[r->in.pos] == '{' ?
@@ -724,106 +403,6 @@ crm_reader_free(struct crm_reader *r)
 	if (r->csv_ready)
 		csv_free(&r->csv);
 	crm_strv_clear(&r->header);
-	crm_buf_release(&r->acc);
-	free(r->in.buf);
-	free(r);
-}
-
-struct crm_refs *
-crm_refs_new(FILE *fp, const char *name, const char *const *keys)
-{
-	struct crm_refs *r = crm_xcalloc(1, sizeof(*r));
-
-	input_init(&r->in, fp);
-	r->keys = keys != NULL && keys[0] != NULL ? keys : default_keys;
-	return r;
-}
-
-/* The reference in a JSON record: the first of r->keys present. */
-static int
-ref_from_json(struct crm_refs *r, const char *s, size_t n, char **ref,
-    struct crm_error **err)
-{
-	const char *const *k;
-	const cJSON *v = NULL;
-	cJSON *obj;
-	double d;
-	int rc = -1;
-
-	if (parse_object(s, n, r->line, &obj, err) < 0)
-		return -1;
-	for (k = r->keys; *k != NULL; k++)
-		if ((v = cJSON_GetObjectItemCaseSensitive(obj, *k)) != NULL)
-			break;
-	if (v == NULL)
-		*err = crm_error_new(CRM_EXIT_FAIL, "line %ld: no \"%s\" in "
-		    "record", r->line, r->keys[0]);
-	else if (cJSON_IsString(v) && *v->valuestring != '\0') {
-		*ref = crm_xstrdup(v->valuestring);
-		rc = 1;
-	} else if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble)
-	    && fabs(v->valuedouble) < 9007199254740992.0) {
-		d = v->valuedouble;
-		*ref = crm_xmalloc(32);
-		snprintf(*ref, 32, "%.0f", d == 0 ? 0.0 : d);
-		rc = 1;
-	} else
-		*err = crm_error_new(CRM_EXIT_FAIL, "line %ld: \"%s\" is %s",
-		    r->line, *k, cJSON_IsNull(v) ? "null" : cJSON_IsString(v) ?
-		    "empty" : cJSON_IsNumber(v) ? "not an integer" :
-		    "not a string or number");
-	cJSON_Delete(obj);
-	return rc;
-}
-
-int
-crm_refs_next(struct crm_refs *r, char **ref, struct crm_error **err)
-{
-	char *s;
-	size_t n, at;
-	int rc;
-
-	*ref = NULL;
-	*err = NULL;
-	if (!r->started) {
-		r->started = 1;
-		skip_lead(&r->in);
-	}
-	for (;;) {
-		rc = next_line(&r->in, &r->acc, &s, &n, err);
-		r->line = r->in.line;
-		if (rc <= 0)
-			return rc;
-		if (!text_ok(s, n, &at)) {
-			*err = crm_error_new(CRM_EXIT_FAIL, "line %ld: %s at "
-			    "byte %zu", r->line, s[at] == '\0' ? "NUL" :
-			    "invalid UTF-8", at + 1);
-			return -1;
-		}
-		while (n > 0 && isspace((unsigned char)s[n - 1]))
-			s[--n] = '\0';
-		while (n > 0 && isspace((unsigned char)*s))
-			s++, n--;
-		if (n == 0)
-			continue;
-		if (*s == '{')
-			return ref_from_json(r, s, n, ref, err);
-		*ref = crm_xstrndup(s, n);
-		return 1;
-	}
-}
-
-long
-crm_refs_line(const struct crm_refs *r)
-{
-	return r->line;
-}
-
-void
-crm_refs_free(struct crm_refs *r)
-{
-	if (r == NULL)
-		return;
 	crm_buf_release(&r->acc);
 	free(r->in.buf);
 	free(r);

@@ -53,6 +53,12 @@ static const struct source sources[] = {
 	  " FROM activities a JOIN events e"
 	  " ON e.entity = 'activity' AND e.entity_id = a.id"
 	  " WHERE a.contact_id = ?1 AND e.action <> 'add'", NULL },
+	/* Its tickets' changes, found through the ticket's own index. */
+	{ "SELECT e.at, 'event', e.action, 'ticket ' || t.id || ' ' ||"
+	  " e.action || ': ' || t.subject, e.id, NULL"
+	  " FROM tickets t JOIN events e"
+	  " ON e.entity = 'ticket' AND e.entity_id = t.id"
+	  " WHERE t.contact_id = ?1", NULL },
 };
 #define NSOURCES (sizeof(sources) / sizeof(sources[0]))
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # crm-deal list, show, update, delete: filters, sorting, formats, events.
 . "${CRM_TOP:-.}/tests/lib.sh"
-plan 29
+plan 30
 
 crm-contact add --name "Ada Lovelace" --email ada@example.org >/dev/null
 crm-contact add --name "Grace Hopper" --email grace@example.org >/dev/null
@@ -62,6 +62,13 @@ run crm-deal list -o json --fields id --limit 1
 expect_out '[
 {"id":1}
 ]' "a JSON array"
+
+crm-deal update 4 --set "fields.note=$(printf 'tab\there\nquote " back \\ ctl \001')" >/dev/null
+all=id,title,contact,contact_id,company,company_id,pipeline,stage,status
+all=$all,amount,currency,probability,expected_close,closed_at,lost_reason
+all=$all,owner,source,external_id,tags,fields,created_at,updated_at
+is "$(crm-deal list)" "$(crm-deal list --fields "$all")" \
+    "the fast JSON Lines path prints byte for byte what the records print"
 
 run crm-deal show 3 1
 expect_rc 0 "show"

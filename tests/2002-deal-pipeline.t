@@ -41,7 +41,7 @@ expect_err 'crm-deal: --stages: invalid stage "demo": expected NAME:PERCENT, suc
 run crm-deal pipeline lst
 expect_rc 2 "an unknown sub-command"
 expect_err 'crm-deal pipeline: unknown sub-command "lst" (did you mean "list"?)
-usage: crm-deal pipeline [options] add|list|show|rename|delete [NAME [NEWNAME]]' \
+usage: crm-deal pipeline [options] add|list|show|rename|delete [NAME [NEW]]' \
     "suggests, with the usage"
 
 run crm-deal stage add --pipeline enterprise contract --probability 80 \

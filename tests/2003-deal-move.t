@@ -2,7 +2,7 @@
 # crm-deal move, win, lose, reopen: rules, history, bulk moves from a
 # stream (all or nothing), and --as-of from the history.
 . "${CRM_TOP:-.}/tests/lib.sh"
-plan 35
+plan 36
 
 crm-contact add --name Ada --email ada@example.org >/dev/null
 day() {	# day DATE CMD...: run CMD with the clock at 09:00 on DATE
@@ -97,6 +97,8 @@ is "$(asof 2026-11-20T08:00)" "1 qualified open;2 lead open;3 proposal open;" \
 run crm-deal list --as-of 2026-11-20 --where 'status = lost' --fields id,closed_at,lost_reason
 expect_out '{"id":1,"closed_at":"2026-11-20T09:00:00Z","lost_reason":"no budget"}' \
     "--where sees the state of that day"
+run crm-deal show 1 --as-of 2026-11-15 --fields id,stage,status
+expect_out '{"id":1,"stage":"qualified","status":"open"}' "show --as-of"
 run crm-deal show 3 --as-of 2026-11-02
 expect_rc 1 "show a deal that did not exist yet"
 run crm-deal list --as-of someday

@@ -1,0 +1,135 @@
+/*
+ * Tickets (crm-ticket(1)): a helpdesk request from a contact, with a
+ * subject, a status (new, open, pending, resolved, closed), a priority
+ * (low, normal, high, urgent), a queue, a channel, an assignee, the times
+ * that SLA policies measure (first_response_at, resolved_at, closed_at),
+ * a CSAT rating, and a thread of comments: public replies and internal
+ * notes.  Owns the tables tickets and ticket_comments.
+ *
+ * Lifecycle: a ticket opens as "new"; the first public comment by an
+ * agent sets first_response_at and makes a new ticket "open"; resolving
+ * sets resolved_at, closing closed_at (and resolved_at when unset).  A
+ * closed ticket changes only by reopen; only resolved and closed tickets
+ * reopen or take a rating.  A refusal that depends on the ticket's state
+ * is CRM_EXIT_FAIL; a value wrong in itself (an unknown status or
+ * priority) is CRM_EXIT_USAGE.  Doing what is already done is no change
+ * (*changed 0), not an error.
+ *
+ * Every change goes into the caller's transaction and records an event
+ * with entity "ticket" whose changes always carry "contact_id" (the
+ * ticket's), so that a contact's timeline finds its tickets' events.
+ */
+#ifndef CRM_TICKET_H
+#define CRM_TICKET_H
+
+#include <sqlite3.h>
+#include <cjson/cJSON.h>
+
+#include "crm_db.h"
+#include "crm_error.h"
+#include "crm_filter.h"
+
+/* The fields of a ticket record, in output order; NULL-terminated. */
+extern const char *const crm_ticket_columns[];
+/* The columns a table shows by default. */
+extern const char *const crm_ticket_table_columns[];
+/* The fields of a comment record. */
+extern const char *const crm_ticket_comment_columns[];
+/* The statuses and priorities, in order; NULL-terminated. */
+extern const char *const crm_ticket_statuses[];
+extern const char *const crm_ticket_priorities[];
+
+/* The fields --where and --sort know. */
+const struct crm_fieldset *crm_ticket_fieldset(void);
+
+/* A ticket's id ("12"); none: CRM_EXIT_FAIL `no ticket "x"`. */
+struct crm_error *crm_ticket_resolve(struct crm_db *db, const char *ref,
+	    sqlite3_int64 *id);
+
+/*
+ * The record of ticket id; with thread, a "comments" array of comment
+ * records too, oldest first.  *rec is the caller's to cJSON_Delete().
+ */
+struct crm_error *crm_ticket_get(struct crm_db *db, sqlite3_int64 id,
+	    int thread, cJSON **rec);
+
+struct crm_ticket_query {
+	const char	*where;		/* a filter, or NULL */
+	const char	*sort;		/* a --sort list, or NULL: by id */
+	long		 limit;		/* 0: no limit */
+};
+
+/*
+ * Call fn with each matching record (borrowed for the call) until it
+ * returns non-zero.  A bad --where or --sort is a CRM_EXIT_USAGE error
+ * prefixed "--where" or "--sort".
+ */
+struct crm_error *crm_ticket_list(struct crm_db *db,
+	    const struct crm_ticket_query *q,
+	    int (*fn)(const cJSON *rec, void *arg), void *arg);
+
+/*
+ * The distinct values of "status" or "priority" (all of them), or those
+ * in use for "queue", "channel" or "assignee", sorted, for completion.
+ */
+struct crm_error *crm_ticket_values(struct crm_db *db, const char *field,
+	    void (*fn)(const char *value, void *arg), void *arg);
+
+/* What open takes; every string borrowed, NULL when not given. */
+struct crm_ticket_new {
+	const char	*contact;	/* a contact reference; required */
+	const char	*subject;	/* required */
+	const char	*body;		/* the request, the first comment */
+	const char	*priority;	/* NULL: normal */
+	const char	*queue;
+	const char	*channel;
+	const char	*assignee;
+	const char	*message_id;	/* of the mail it came from */
+};
+
+/*
+ * Open a ticket.  The contact is resolved with crm_contact_resolve(); an
+ * email that names no contact adds one (crm_contact_add) in the same
+ * transaction.  A body becomes the first comment, public, written by the
+ * contact (it is not a response).  The new id goes to *id.
+ */
+struct crm_error *crm_ticket_open(struct crm_db *db,
+	    const struct crm_ticket_new *t, sqlite3_int64 *id);
+
+/*
+ * Add a comment by the acting user (crm_actor()) to ticket id: a public
+ * reply, or an internal note.  The first public one sets
+ * first_response_at and makes a new ticket open.  A closed ticket takes
+ * no comments.  The comment's id goes to *cid (may be NULL).
+ */
+struct crm_error *crm_ticket_comment(struct crm_db *db, sqlite3_int64 id,
+	    const char *body, int internal, sqlite3_int64 *cid);
+
+/* The record of comment cid; *rec is the caller's to cJSON_Delete(). */
+struct crm_error *crm_ticket_comment_get(struct crm_db *db,
+	    sqlite3_int64 cid, cJSON **rec);
+
+/* Set (assignee NULL: clear) the assignee of ticket id. */
+struct crm_error *crm_ticket_assign(struct crm_db *db, sqlite3_int64 id,
+	    const char *assignee, int *changed);
+
+/*
+ * Move ticket id to status: open, pending, resolved or closed ("new" is
+ * only where tickets start).  Leaving resolved for open or pending is a
+ * reopen; leaving closed needs crm_ticket_reopen().
+ */
+struct crm_error *crm_ticket_status(struct crm_db *db, sqlite3_int64 id,
+	    const char *status, int *changed);
+
+/* Back to open from resolved or closed, clearing resolved_at and
+ * closed_at; any other status is an error. */
+struct crm_error *crm_ticket_reopen(struct crm_db *db, sqlite3_int64 id);
+
+/* Rate a resolved or closed ticket: score 1 to 5, comment may be NULL. */
+struct crm_error *crm_ticket_rate(struct crm_db *db, sqlite3_int64 id,
+	    int score, const char *comment);
+
+/* Delete ticket id with its comments. */
+struct crm_error *crm_ticket_delete(struct crm_db *db, sqlite3_int64 id);
+
+#endif
