@@ -109,6 +109,9 @@ demo: all
 bench: all
 	CRM_BUILD=$(BUILD) sh bench/run.sh
 
+bench-deals: all
+	CRM_BUILD=$(BUILD) sh bench/deals.sh
+
 deps:
 	@if command -v apt-get >/dev/null 2>&1; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

@@ -55,5 +55,7 @@ extern const struct cli_opt contact_import_opts[];
 extern const struct cli_opt contact_export_opts[];
 int	 contact_import(struct cli *cli, int argc, char **argv);
 int	 contact_export(struct cli *cli, int argc, char **argv);
+/* Completion: the values of an import option, one a line; 0 if none. */
+int	 contact_import_values(const char *opt);
 
 #endif

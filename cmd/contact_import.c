@@ -279,6 +279,24 @@ contact_import(struct cli *cli, int argc, char **argv)
 }
 
 int
+contact_import_values(const char *opt)
+{
+	static const char *const vals[][2] = {
+		{ "key", "email\next\n" },
+		{ "on-error", "abort\nskip\n" },
+		{ "encoding", "utf-8\ncp1252\nlatin1\n" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+		if (strcmp(opt, vals[i][0]) == 0) {
+			fputs(vals[i][1], stdout);
+			return 1;
+		}
+	return 0;
+}
+
+int
 contact_export(struct cli *cli, int argc, char **argv)
 {
 	struct crm_contact_query q = { NULL, NULL, 0 };

@@ -413,6 +413,8 @@ values(struct cli *cli, const char *opt)
 		printf("call\nemail\nmeeting\nnote\n");
 		return;
 	}
+	if (contact_import_values(opt))
+		return;
 	if (strcmp(opt, "by") == 0) {
 		printf("email\nphone\nname\n");
 		return;

@@ -33,7 +33,7 @@ enum { P_HEAD, P_COUNT, P_MONEY, P_TOP, NPARTS };
 
 struct bcol {
 	struct crm_strv	 part[NPARTS];
-	size_t		 need;		/* the widest line not to be cut */
+	size_t		 need;		/* widest line not to cut */
 };
 
 static size_t

@@ -17,7 +17,8 @@
 #include "deal.h"
 
 const struct cli_opt deal_pipeline_opts[] = {
-	{ "stages", O_STAGES, "LIST", "add: its open stages, NAME:PERCENT,..." },
+	{ "stages", O_STAGES, "LIST", "add: its open stages, "
+	    "NAME:PERCENT,..." },
 	CLI_OPT_END
 };
 
@@ -163,7 +164,8 @@ check_stage_opts(struct cli *cli, const char *what, int prob,
 		cli_usage_error(cli, "stage move needs --before or --after");
 	if (prob >= 0 && strcmp(what, "add") != 0 &&
 	    strcmp(what, "update") != 0)
-		cli_usage_error(cli, "--probability is for stage add and update");
+		cli_usage_error(cli, "--probability is for stage add and "
+		    "update");
 	if (prob < 0 && (strcmp(what, "add") == 0 ||
 	    strcmp(what, "update") == 0))
 		cli_usage_error(cli, "stage %s needs --probability", what);

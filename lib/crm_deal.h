@@ -68,8 +68,8 @@ struct crm_error *crm_deal_get(struct crm_db *db, sqlite3_int64 id,
 	    const char *as_of, cJSON **rec);
 
 struct crm_deal_query {
-	const char	*where;		/* filter expression, or NULL */
-	const char	*sort;		/* --sort list, or NULL: by id */
+	const char	*where;		/* a filter, or NULL */
+	const char	*sort;		/* a --sort list, NULL: id */
 	long		 limit;		/* 0: no limit */
 	const char	*as_of;		/* a bound, or NULL: now */
 };

@@ -67,7 +67,8 @@ char	*crm_money_value_sql(const char *amount, const char *currency);
 struct crm_error *crm_money_parse(const char *text,
 	    const struct crm_currency *cur, int64_t *minor);
 /* Format minor units with digits decimals: 123450, 2 → "1234.50". */
-void	 crm_money_format(int64_t minor, int digits, char out[CRM_MONEY_LEN]);
+void	 crm_money_format(int64_t minor, int digits,
+	    char out[CRM_MONEY_LEN]);
 /*
  * Re-express an amount with from digits in to digits (EUR → USD keeps
  * the face value: 1234.50 stays 1234.50); -1 when it does not fit (a

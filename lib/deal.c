@@ -23,7 +23,8 @@
 
 const char crm_deal_schema_1[] =
 	"CREATE TABLE deals ("
-	" id INTEGER PRIMARY KEY,"
+	/* Never reused: a deleted deal's events stay its own. */
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" title TEXT NOT NULL,"
 	" contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,"
 	" company_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,"
@@ -235,8 +236,8 @@ crm_deal_resolve(struct crm_db *db, const char *ref, sqlite3_int64 *id)
 	int n = 0;
 
 	if (all_digits(ref))
-		err = crm_db_lookup(db, "SELECT id FROM deals WHERE id = ?", ref,
-		    id, &n);
+		err = crm_db_lookup(db, "SELECT id FROM deals WHERE id = ?",
+		    ref, id, &n);
 	else if (strncmp(ref, "ext:", 4) == 0 && ref[4] != '\0')
 		err = crm_db_lookup(db, "SELECT id FROM deals"
 		    " WHERE external_id = ?", ref + 4, id, &n);
@@ -293,10 +294,12 @@ query(struct crm_db *db, const char *bound, const struct crm_filter *f,
 	sqlite3_exec(db->sql, "PRAGMA mmap_size = 268435456", NULL, NULL, NULL);
 	crm_buf_adds(&sql, "SELECT ");
 	for (i = 0; i < NCOLS; i++)
-		crm_buf_addf(&sql, "%s%s", i ? ", " : "", sel(i, bound != NULL));
+		crm_buf_addf(&sql, "%s%s", i ? ", " : "",
+		    sel(i, bound != NULL));
 	crm_buf_addf(&sql, "%s (%s)%s ORDER BY %s%s", bound != NULL ?
-	    DEAL_FROM_AS_OF : DEAL_FROM_NOW " WHERE", f ? crm_filter_sql(f) : "1",
-	    id != 0 ? " AND d.id = ?" : "", order, limit > 0 ? " LIMIT ?" : "");
+	    DEAL_FROM_AS_OF : DEAL_FROM_NOW " WHERE",
+	    f ? crm_filter_sql(f) : "1", id != 0 ? " AND d.id = ?" : "", order,
+	    limit > 0 ? " LIMIT ?" : "");
 	if ((err = crm_db_prepare(db, sql.buf, &st)) != NULL)
 		goto done;
 	if (bound != NULL)
@@ -427,41 +430,44 @@ struct jsonl {
 	FILE		*fp;
 	struct crm_buf	 b;
 	int		 errnum;	/* a write error other than EPIPE */
+	const struct crm_currency *cur;	/* of the last row */
 };
 
-/* One row as JSON text, byte for byte as row_record() then cJSON. */
+/*
+ * One row as JSON text, byte for byte as row_record() then cJSON.  The
+ * type of each column is known from the schema ('i' integer, 'r' JSON
+ * text, 'm' money, 't' text): no sqlite3_column_type() call a column.
+ */
 static int
 json_row(sqlite3_stmt *st, void *arg)
 {
+	static const char kind[NCOLS + 1] = "ittititttmtittttttrrtt";
 	struct jsonl *j = arg;
-	const struct crm_currency *cur;
 	char buf[CRM_MONEY_LEN];
-	const char *text;
-	int i, type;
+	const char *text, *code;
+	int i;
 
 	crm_buf_reset(&j->b);
 	for (i = 0; i < NCOLS; i++) {
 		crm_buf_add(&j->b, i ? ",\"" : "{\"", 2);
 		crm_buf_adds(&j->b, crm_deal_columns[i]);
 		crm_buf_add(&j->b, "\":", 2);
-		type = sqlite3_column_type(st, i);
-		text = (const char *)sqlite3_column_text(st, i);
-		if (type == SQLITE_NULL)
-			crm_buf_adds(&j->b, "null");
-		else if (i == C_TAGS || i == C_FIELDS)
+		if ((text = (const char *)sqlite3_column_text(st, i)) == NULL)
+			crm_buf_add(&j->b, "null", 4);
+		else if (kind[i] == 'i' || kind[i] == 'r')
 			crm_buf_adds(&j->b, text);
-		else if (i == C_AMOUNT) {
-			cur = crm_currency_find((const char *)
-			    sqlite3_column_text(st, C_CURRENCY));
+		else if (kind[i] == 'm') {
+			code = (const char *)sqlite3_column_text(st,
+			    C_CURRENCY);
+			if (j->cur == NULL || strcmp(j->cur->code, code) != 0)
+				j->cur = crm_currency_find(code);
 			crm_money_format(sqlite3_column_int64(st, i),
-			    cur != NULL ? cur->digits : 2, buf);
+			    j->cur != NULL ? j->cur->digits : 2, buf);
 			json_text(&j->b, buf);
-		} else if (type == SQLITE_INTEGER)
-			crm_buf_adds(&j->b, text);
-		else
+		} else
 			json_text(&j->b, text);
 	}
-	crm_buf_adds(&j->b, "}\n");
+	crm_buf_add(&j->b, "}\n", 2);
 	if (fwrite(j->b.buf, 1, j->b.len, j->fp) == j->b.len)
 		return 0;
 	j->errnum = errno != 0 ? errno : EIO;
@@ -472,7 +478,7 @@ struct crm_error *
 crm_deal_list_jsonl(struct crm_db *db, const struct crm_deal_query *q,
     FILE *fp, int *closed)
 {
-	struct jsonl j = { fp, CRM_BUF_INIT, 0 };
+	struct jsonl j = { fp, CRM_BUF_INIT, 0, NULL };
 	struct crm_error *err;
 
 	*closed = 0;

@@ -265,8 +265,8 @@ place(struct deal_cx *cx, const struct deal_changes *ch, int flags,
 		if ((err = find_stage(cx, pid, sname, &r->stage)) != NULL)
 			return err;
 		if (kind >= 0 && kind != r->stage.kind)
-			return crm_error_new(CRM_EXIT_USAGE, "status %s does not "
-			    "match stage \"%s\"", ch->val[F_STATUS], sname);
+			return crm_error_new(CRM_EXIT_USAGE, "status %s does "
+			    "not match stage \"%s\"", ch->val[F_STATUS], sname);
 		return NULL;
 	}
 	if ((flags & D_ADD) || pid != r->stage.pipeline_id ||
@@ -339,7 +339,8 @@ close_state(struct deal_cx *cx, const struct deal_changes *ch, int flags,
 	if (!(flags & D_ADD) && moved && was->kind != CRM_STAGE_OPEN &&
 	    !(flags & D_REOPEN))
 		return crm_error_new(CRM_EXIT_FAIL, "deal %lld is %s: reopen "
-		    "it first", (long long)r->id, crm_stage_kind_name(was->kind));
+		    "it first", (long long)r->id,
+		    crm_stage_kind_name(was->kind));
 	if (!(flags & D_ADD) && moved && r->stage.kind != CRM_STAGE_OPEN &&
 	    !(flags & D_CLOSE))
 		return crm_error_new(CRM_EXIT_USAGE, "stage \"%s\" closes the "

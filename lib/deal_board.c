@@ -35,7 +35,7 @@ struct sum {
 	long		 count;
 	int		 has;		/* some deal has an amount */
 	int64_t		 sum;
-	int64_t		 wsum;		/* sum of amount * percent */
+	int64_t		 wsum;		/* of amount * percent */
 	struct top	*top;		/* the largest, by amount */
 	size_t		 ntop;
 };

@@ -182,8 +182,8 @@ unknown_field(const char *name)
 		return crm_error_new(CRM_EXIT_USAGE, "unknown field \"%s\" "
 		    "(did you mean \"%s\"?)", name, hint);
 	if (strncmp(name, "fields.", 7) == 0)
-		return crm_error_new(CRM_EXIT_USAGE, "invalid custom field name "
-		    "\"%s\": use letters, digits, \"_\" and \"-\"", name);
+		return crm_error_new(CRM_EXIT_USAGE, "invalid custom field "
+		    "name \"%s\": use letters, digits, \"_\" and \"-\"", name);
 	return crm_error_new(CRM_EXIT_USAGE, "unknown field \"%s\"", name);
 }
 
@@ -267,12 +267,14 @@ deal_changes_parse(const cJSON *values, int flags, struct deal_changes *ch)
 	cJSON_ArrayForEach(v, values) {
 		if (strcmp(v->string, "fields") == 0 && cJSON_IsObject(v)) {
 			cJSON_ArrayForEach(it, v)
-				if ((err = deal_changes_custom(ch, it->string, it)))
+				if ((err = deal_changes_custom(ch,
+				    it->string, it)) != NULL)
 					return err;
 			continue;
 		}
 		if (custom_name(v->string)) {
-			if ((err = deal_changes_custom(ch, v->string + 7, v)) != NULL)
+			if ((err = deal_changes_custom(ch, v->string + 7,
+			    v)) != NULL)
 				return err;
 			continue;
 		}
@@ -429,8 +431,8 @@ deal_row_load(struct deal_cx *cx, sqlite3_int64 id, struct deal_row *r)
 		    "no deal %lld", (long long)id) : crm_db_error(cx->db, rc);
 	sqlite3_finalize(st);
 	if (err == NULL && r->cur == NULL)
-		err = crm_error_new(CRM_EXIT_FAIL, "deal %lld: unknown currency "
-		    "in the database", (long long)id);
+		err = crm_error_new(CRM_EXIT_FAIL, "deal %lld: unknown "
+		    "currency in the database", (long long)id);
 	if (err == NULL)
 		err = crm_stage_get(cx->db, sid, &r->stage);
 	return err;
@@ -455,8 +457,8 @@ deal_check_ext(struct deal_cx *cx, const char *ext, sqlite3_int64 self)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return crm_db_error(cx->db, rc);
 	if (other != 0 && other != self)
-		return crm_error_new(CRM_EXIT_FAIL, "external id \"%s\" already "
-		    "belongs to deal %lld", ext, (long long)other);
+		return crm_error_new(CRM_EXIT_FAIL, "external id \"%s\" "
+		    "already belongs to deal %lld", ext, (long long)other);
 	return NULL;
 }
 

@@ -27,7 +27,7 @@
 static const struct {
 	const char	*key;
 	int		 f;
-	int		 prio;		/* a higher one wins the field */
+	int		 prio;		/* the higher wins the field */
 } known[] = {
 	{ "title", F_TITLE, 2 }, { "name", F_TITLE, 1 },
 	{ "dealname", F_TITLE, 1 }, { "opportunityname", F_TITLE, 1 },
@@ -72,7 +72,7 @@ struct imp {
 	size_t		 nkeys;
 	struct crm_out	*rej;
 	int		 csv;
-	sqlite3_int64	 first, last;	/* deals added, events pending */
+	sqlite3_int64	 first, last;	/* added; events unwritten */
 };
 
 static void
@@ -146,7 +146,8 @@ parse_map(struct imp *im)
 		crm_strv_split(&items, m->v[i], ',');
 	im->user = crm_xcalloc(items.n + 1, sizeof(*im->user));
 	for (i = 0; i < items.n && err == NULL; i++) {
-		if ((eq = strchr(items.v[i], '=')) == NULL || eq == items.v[i]) {
+		eq = strchr(items.v[i], '=');
+		if (eq == NULL || eq == items.v[i]) {
 			err = crm_error_new(CRM_EXIT_USAGE, "--map: expected "
 			    "COLUMN=FIELD, got \"%s\"", items.v[i]);
 			break;

@@ -51,15 +51,17 @@ enum { F_TITLE, F_CONTACT, F_COMPANY, F_PIPELINE, F_STAGE, F_STATUS,
 
 /* Flags of deal_apply() and deal_modify(). */
 #define D_ADD		0x01	/* a new deal */
-#define D_STATUS	0x02	/* status, closed_at, lost_reason, created_at */
+#define D_STATUS	0x02	/* status, closed_at, lost_reason,
+				 * created_at allowed */
 #define D_CLOSE		0x04	/* may enter a won or lost stage */
 #define D_REOPEN	0x08	/* may leave a won or lost stage */
-#define D_IMPORT	0x10	/* a probability equal to the stage's is none */
+#define D_IMPORT	0x10	/* the stage's probability is no
+				 * override */
 
 struct deal_changes {
 	int		 set[NF];
 	char		*val[NF];	/* trimmed text; NULL clears */
-	cJSON		*custom;	/* name → string, or null to remove */
+	cJSON		*custom;	/* name: string, null removes */
 };
 
 struct deal_row {
@@ -78,7 +80,7 @@ struct deal_row {
 	char		*fields;	/* JSON object text */
 	char		 created_at[CRM_TIME_LEN];
 	char		 updated_at[CRM_TIME_LEN];
-	struct crm_strv	 tags;		/* the new set, when tags_set */
+	struct crm_strv	 tags;		/* if tags_set */
 	int		 tags_set;
 };
 
@@ -109,8 +111,10 @@ void	 deal_cx_release(struct deal_cx *cx);
 struct crm_error *deal_stmt(struct deal_cx *cx, int i, sqlite3_stmt **st);
 
 /* References resolved before in this command (key "c\tREF", ...). */
-int	 deal_memo_get(struct deal_cx *cx, const char *key, sqlite3_int64 *id);
-void	 deal_memo_put(struct deal_cx *cx, const char *key, sqlite3_int64 id);
+int	 deal_memo_get(struct deal_cx *cx, const char *key,
+	    sqlite3_int64 *id);
+void	 deal_memo_put(struct deal_cx *cx, const char *key,
+	    sqlite3_int64 id);
 
 /* Parse values; flags say which fields are allowed (D_STATUS). */
 struct crm_error *deal_changes_parse(const cJSON *values, int flags,

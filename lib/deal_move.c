@@ -93,7 +93,8 @@ diff(const cJSON *a, const cJSON *b)
 
 	for (i = 0; (name = crm_deal_columns[i]) != NULL; i++) {
 		if (strcmp(name, "updated_at") == 0 ||
-		    strcmp(name, "contact") == 0 || strcmp(name, "company") == 0)
+		    strcmp(name, "contact") == 0 ||
+		    strcmp(name, "company") == 0)
 			continue;
 		x = cJSON_GetObjectItemCaseSensitive(a, name);
 		y = cJSON_GetObjectItemCaseSensitive(b, name);

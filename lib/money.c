@@ -17,7 +17,7 @@
 
 const char crm_money_schema_1[] =
 	"CREATE TABLE rates ("
-	" id INTEGER PRIMARY KEY,"
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" base TEXT NOT NULL,"
 	" quote TEXT NOT NULL,"
 	" rate TEXT NOT NULL,"

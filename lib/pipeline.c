@@ -21,10 +21,10 @@
 
 const char crm_pipeline_schema_1[] =
 	"CREATE TABLE pipelines ("
-	" id INTEGER PRIMARY KEY,"
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" name TEXT NOT NULL UNIQUE);"
 	"CREATE TABLE stages ("
-	" id INTEGER PRIMARY KEY,"
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" pipeline_id INTEGER NOT NULL REFERENCES pipelines(id)"
 	"  ON DELETE CASCADE,"
 	" name TEXT NOT NULL,"
@@ -269,8 +269,8 @@ crm_stage_find(struct crm_db *db, sqlite3_int64 pid, const char *name,
 	    &found)) != NULL)
 		return err;
 	if (found)
-		return crm_error_new(CRM_EXIT_FAIL, "stage \"%s\" is in pipeline "
-		    "\"%s\", not in \"%s\"", name, other.pipeline, in);
+		return crm_error_new(CRM_EXIT_FAIL, "stage \"%s\" is in "
+		    "pipeline \"%s\", not in \"%s\"", name, other.pipeline, in);
 	if ((err = names(db, "SELECT s.name FROM stages s WHERE"
 	    " s.pipeline_id = ?" STAGE_ORDER, pid, &sv)) == NULL)
 		err = unknown("stage", name, &sv, in);
@@ -345,7 +345,8 @@ pipeline_run(struct crm_db *db, const char *sql, const char *fmt, ...)
 	va_start(ap, fmt);
 	for (i = 0; fmt[i] != '\0'; i++) {
 		if (fmt[i] == 'i')
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, sqlite3_int64));
+			sqlite3_bind_int64(st, i + 1,
+			    va_arg(ap, sqlite3_int64));
 		else if (fmt[i] == 'd')
 			sqlite3_bind_int(st, i + 1, va_arg(ap, int));
 		else
@@ -390,8 +391,8 @@ parse_stages(const char *text, struct crm_strv *sv, int **prob)
 		if ((err = pipeline_check_name("stage", items.v[i])) == NULL &&
 		    (crm_strv_has(sv, items.v[i]) || strcmp(items.v[i],
 		    "won") == 0 || strcmp(items.v[i], "lost") == 0))
-			err = crm_error_new(CRM_EXIT_USAGE, "stage \"%s\" given "
-			    "twice (won and lost are added anyway)",
+			err = crm_error_new(CRM_EXIT_USAGE, "stage \"%s\" "
+			    "given twice (won and lost are added anyway)",
 			    items.v[i]);
 		crm_strv_push(sv, items.v[i]);
 	}
@@ -447,22 +448,23 @@ crm_pipeline_add(struct crm_db *db, const char *name, const char *stages,
 	if ((err = pipeline_check_name("pipeline", name)) != NULL ||
 	    (stages != NULL && (err = parse_stages(stages, &sv,
 	    &prob)) != NULL) || (err = pipeline_exists(db, name)) != NULL ||
-	    (err = pipeline_run(db, "INSERT INTO pipelines (name) VALUES (?)", "s",
-	    name)) != NULL)
+	    (err = pipeline_run(db, "INSERT INTO pipelines (name)"
+	    " VALUES (?)", "s", name)) != NULL)
 		goto done;
 	*id = sqlite3_last_insert_rowid(db->sql);
 	c = cJSON_CreateObject();
 	cJSON_AddStringToObject(c, "name", name);
 	a = cJSON_AddArrayToObject(c, "stages");
 	for (i = 0; i < sv.n && err == NULL; i++) {
-		err = pipeline_run(db, "INSERT INTO stages (pipeline_id, name, kind,"
-		    " position, probability) VALUES (?, ?, 'open', ?, ?)",
+		err = pipeline_run(db, "INSERT INTO stages (pipeline_id,"
+		    " name, kind, position, probability)"
+		    " VALUES (?, ?, 'open', ?, ?)",
 		    "isdd", *id, sv.v[i], (int)i + 1, prob[i]);
 		cJSON_AddItemToArray(a, cJSON_CreateString(sv.v[i]));
 	}
 	if (err == NULL)
-		err = pipeline_run(db, "INSERT INTO stages (pipeline_id, name, kind,"
-		    " probability) VALUES (?, 'won', 'won', 100),"
+		err = pipeline_run(db, "INSERT INTO stages (pipeline_id,"
+		    " name, kind, probability) VALUES (?, 'won', 'won', 100),"
 		    " (?, 'lost', 'lost', 0)", "ii", *id, *id);
 	if (err == NULL)
 		err = crm_db_event(db, "pipeline", *id, "add", c);
@@ -483,8 +485,8 @@ crm_pipeline_rename(struct crm_db *db, const char *old, const char *new)
 	    (err = pipeline_check_name("pipeline", new)) != NULL ||
 	    strcmp(old, new) == 0 ||
 	    (err = pipeline_exists(db, new)) != NULL ||
-	    (err = pipeline_run(db, "UPDATE pipelines SET name = ? WHERE id = ?", "si",
-	    new, id)) != NULL)
+	    (err = pipeline_run(db, "UPDATE pipelines SET name = ?"
+	    " WHERE id = ?", "si", new, id)) != NULL)
 		return err;
 	return pipeline_event(db, "pipeline", id, "rename", NULL, "name", old,
 	    new);
@@ -510,15 +512,15 @@ crm_pipeline_delete(struct crm_db *db, const char *name)
 	    (err = count_deals(db, id, 0, &n)) != NULL)
 		return err;
 	if (n > 0)
-		return crm_error_new(CRM_EXIT_FAIL, "pipeline \"%s\" still holds "
-		    "%ld deal%s: move or delete them first", name, n,
+		return crm_error_new(CRM_EXIT_FAIL, "pipeline \"%s\" still "
+		    "holds %ld deal%s: move or delete them first", name, n,
 		    n == 1 ? "" : "s");
 	if ((err = crm_db_lookup(db, "SELECT id FROM pipelines WHERE name != ?",
 	    name, &other, &count)) != NULL)
 		return err;
 	if (count == 0)
-		return crm_error_new(CRM_EXIT_FAIL, "pipeline \"%s\" is the last "
-		    "one and cannot be deleted", name);
+		return crm_error_new(CRM_EXIT_FAIL, "pipeline \"%s\" is the "
+		    "last one and cannot be deleted", name);
 	if ((err = pipeline_run(db, "DELETE FROM pipelines WHERE id = ?", "i",
 	    id)) != NULL)
 		return err;

@@ -71,8 +71,8 @@ reorder(struct crm_db *db, sqlite3_int64 pid, sqlite3_int64 id,
 	if (anchor_id == 0)
 		order[k++] = id;
 	for (i = 0; i < k && err == NULL; i++)
-		err = pipeline_run(db, "UPDATE stages SET position = ? WHERE id = ?",
-		    "di", (int)i + 1, order[i]);
+		err = pipeline_run(db, "UPDATE stages SET position = ?"
+		    " WHERE id = ?", "di", (int)i + 1, order[i]);
 	free(order);
 	free(v);
 	return err;
@@ -116,8 +116,8 @@ crm_stage_add(struct crm_db *db, const char *pipeline, const char *name,
 	if ((before != NULL || after != NULL) && (err = anchor(db, pid,
 	    before != NULL ? before : after, &a)) != NULL)
 		return err;
-	if ((err = pipeline_run(db, "INSERT INTO stages (pipeline_id, name, kind,"
-	    " probability) VALUES (?, ?, 'open', ?)", "isd", pid, name,
+	if ((err = pipeline_run(db, "INSERT INTO stages (pipeline_id, name,"
+	    " kind, probability) VALUES (?, ?, 'open', ?)", "isd", pid, name,
 	    probability)) != NULL)
 		return err;
 	id = sqlite3_last_insert_rowid(db->sql);
@@ -134,8 +134,8 @@ open_stage(const struct crm_stage *s, const char *what)
 	if (s->kind == CRM_STAGE_OPEN)
 		return NULL;
 	return crm_error_new(CRM_EXIT_FAIL, "stage \"%s\" is the %s outcome "
-	    "of pipeline \"%s\": it cannot be %s", s->name, crm_stage_kind_name(s->kind),
-	    s->pipeline, what);
+	    "of pipeline \"%s\": it cannot be %s", s->name,
+	    crm_stage_kind_name(s->kind), s->pipeline, what);
 }
 
 struct crm_error *
@@ -169,14 +169,15 @@ crm_stage_rename(struct crm_db *db, const char *pipeline, const char *old,
 	sqlite3_int64 pid;
 
 	if ((err = locate(db, pipeline, old, &pid, &s)) != NULL ||
-	    (err = pipeline_check_name("stage", new)) != NULL || strcmp(old, new) == 0)
+	    (err = pipeline_check_name("stage", new)) != NULL ||
+	    strcmp(old, new) == 0)
 		return err;
 	if ((err = crm_stage_find(db, pid, new, &o)) == NULL)
 		return crm_error_new(CRM_EXIT_FAIL, "stage \"%s\" already "
 		    "exists in pipeline \"%s\"", new, o.pipeline);
 	crm_error_free(err);
-	if ((err = pipeline_run(db, "UPDATE stages SET name = ? WHERE id = ?", "si",
-	    new, s.id)) != NULL)
+	if ((err = pipeline_run(db, "UPDATE stages SET name = ? WHERE id = ?",
+	    "si", new, s.id)) != NULL)
 		return err;
 	return pipeline_event(db, "stage", s.id, "rename", s.pipeline, "name",
 	    old, new);
@@ -194,8 +195,8 @@ crm_stage_update(struct crm_db *db, const char *pipeline, const char *name,
 	    (err = open_stage(&s, "given another probability")) != NULL ||
 	    s.probability == probability)
 		return err;
-	if ((err = pipeline_run(db, "UPDATE stages SET probability = ? WHERE id = ?",
-	    "di", probability, s.id)) != NULL)
+	if ((err = pipeline_run(db, "UPDATE stages SET probability = ?"
+	    " WHERE id = ?", "di", probability, s.id)) != NULL)
 		return err;
 	return stage_event(db, s.id, "update", s.pipeline, name,
 	    "probability", s.probability, probability);

@@ -53,6 +53,12 @@ static const struct source sources[] = {
 	  " FROM activities a JOIN events e"
 	  " ON e.entity = 'activity' AND e.entity_id = a.id"
 	  " WHERE a.contact_id = ?1 AND e.action <> 'add'", NULL },
+	/* Its deals' changes: added, moved, won, lost. */
+	{ "SELECT e.at, 'event', e.action, 'deal ' || d.id || ' ' ||"
+	  " e.action || ': ' || d.title, e.id, NULL"
+	  " FROM deals d JOIN events e"
+	  " ON e.entity = 'deal' AND e.entity_id = d.id"
+	  " WHERE d.contact_id = ?1", NULL },
 	/* Its tickets' changes, found through the ticket's own index. */
 	{ "SELECT e.at, 'event', e.action, 'ticket ' || t.id || ' ' ||"
 	  " e.action || ': ' || t.subject, e.id, NULL"

@@ -2,7 +2,7 @@
 # Pipes between commands: the records one prints are the references the
 # next one takes.
 . "${CRM_TOP:-.}/tests/lib.sh"
-plan 10
+plan 11
 
 for n in ada bob cyd dee; do
 	crm-contact add --name "$n" --email "$n@example.org" >/dev/null
@@ -42,3 +42,6 @@ expect_out "ada@example.org bob@example.org cyd@example.org dee@example.org " \
 
 run crm-contact timeline bob@example.org --fields summary
 like "$OUT" "ticket 1 open: Help" "the contact's timeline shows its ticket"
+run crm-contact timeline ada@example.org --fields summary -o tsv
+is "$(printf '%s\n' "$OUT" | grep -c '^deal 1 ')" 2 \
+    "and its deals: added, won"

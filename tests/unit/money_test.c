@@ -129,8 +129,8 @@ test_parse(void)
 	    "optional \".\", such as 1234.50");
 	refuses("+5", "EUR", "invalid amount \"+5\": expected digits with an "
 	    "optional \".\", such as 1234.50");
-	refuses("€12", "EUR", "invalid amount \"€12\": expected digits with an "
-	    "optional \".\", such as 1234.50");
+	refuses("€12", "EUR", "invalid amount \"€12\": expected digits "
+	    "with an optional \".\", such as 1234.50");
 	refuses("12 000", "EUR", "invalid amount \"12 000\": expected digits "
 	    "with an optional \".\", such as 1234.50");
 }
@@ -214,7 +214,8 @@ test_rates(void)
 	crm_rate_format(&r, buf);
 	is_str(buf, "160", "a whole rate");
 	err = crm_rate_parse("0", &r);
-	ok(err != NULL && err->code == CRM_EXIT_USAGE, "a rate of 0 is refused");
+	ok(err != NULL && err->code == CRM_EXIT_USAGE,
+	    "a rate of 0 is refused");
 	crm_error_free(err);
 	err = crm_rate_parse("1,08", &r);
 	ok(err != NULL, "a decimal comma is refused");
