@@ -84,7 +84,8 @@ run crm-ticket close 1
 expect_rc 0 "closing a closed ticket"
 is "$(events)" "$n" "is no change"
 for verb in "status 1 open" "assign 1 --to x" "comment 1 --body x"; do
-	run crm-ticket "$verb"
+	# shellcheck disable=SC2086 # the verb and its arguments, split
+	run crm-ticket $verb
 	is "$RC:$ERR" "1:crm-ticket: ticket 1 is closed: reopen it first" \
 	    "a closed ticket refuses: $verb"
 done
