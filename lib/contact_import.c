@@ -364,6 +364,13 @@ setup(struct imp *im)
 		im->first_id = sqlite3_column_int64(st, 1) + 1;
 	}
 	sqlite3_finalize(st);
+	/* With AUTOINCREMENT, the ids of deleted contacts are not given. */
+	if (sqlite3_prepare_v2(im->db->sql, "SELECT seq FROM sqlite_sequence"
+	    " WHERE name = 'contacts'", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_int64(st, 0) + 1 > im->first_id)
+		im->first_id = sqlite3_column_int64(st, 0) + 1;
+	sqlite3_finalize(st);
 	est = im->st->size > 0 ? im->st->size / 100 : 0;
 	im->bulk = !im->o->upsert && (rows == 0 || est * 2 >= rows);
 	im->st->bulk = im->bulk;
