@@ -260,17 +260,6 @@ crm_activity_get(struct crm_db *db, sqlite3_int64 id, cJSON **rec)
 	return err;
 }
 
-static int
-all_digits(const char *s)
-{
-	if (*s == '\0' || strlen(s) > 18)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!isdigit((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
 struct crm_error *
 crm_activity_resolve_task(struct crm_db *db, const char *ref, int open,
     sqlite3_int64 *id)
@@ -280,7 +269,7 @@ crm_activity_resolve_task(struct crm_db *db, const char *ref, int open,
 	const char *type;
 	int rc, done;
 
-	if (!all_digits(ref))
+	if (!crm_is_id(ref))
 		return crm_error_new(CRM_EXIT_FAIL, "no task \"%s\"", ref);
 	if ((err = crm_db_prepare(db, "SELECT id, type, done_at IS NOT NULL"
 	    " FROM activities WHERE id = ?", &st)) != NULL)

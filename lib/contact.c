@@ -149,17 +149,6 @@ crm_contact_get(struct crm_db *db, sqlite3_int64 id, cJSON **rec)
 	return err;
 }
 
-static int
-all_digits(const char *s)
-{
-	if (*s == '\0' || strlen(s) > 18)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!isdigit((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
 struct crm_error *
 crm_contact_resolve(struct crm_db *db, const char *ref, sqlite3_int64 *id)
 {
@@ -167,7 +156,7 @@ crm_contact_resolve(struct crm_db *db, const char *ref, sqlite3_int64 *id)
 	struct crm_error *err;
 	int n;
 
-	if (all_digits(ref))
+	if (crm_is_id(ref))
 		err = crm_db_lookup(db, "SELECT id FROM contacts WHERE id = ?", ref,
 		    id, &n);
 	else if (strncmp(ref, "ext:", 4) == 0)
@@ -260,7 +249,6 @@ crm_contact_values(struct crm_db *db, const char *field,
 	sqlite3_finalize(st);
 	return err;
 }
-
 
 struct crm_error *
 crm_contact_flat_columns(struct crm_db *db, struct crm_strv *cols)

@@ -53,6 +53,9 @@ void	 crm_strv_clear(struct crm_strv *sv);			/* frees all */
 void	 crm_strv_split(struct crm_strv *sv, const char *s, int sep);
 int	 crm_strv_has(const struct crm_strv *sv, const char *s);
 
+/* 1 when s is a row id as users write it: 1 to 18 decimal digits. */
+int	 crm_is_id(const char *s);
+
 /* Trim ASCII white space in place; returns s. */
 char	*crm_trim(char *s);
 

@@ -218,24 +218,13 @@ crm_deal_as_of(const char *text, char bound[CRM_TIME_LEN])
 	return NULL;
 }
 
-static int
-all_digits(const char *s)
-{
-	if (*s == '\0' || strlen(s) > 18)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!isdigit((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
 struct crm_error *
 crm_deal_resolve(struct crm_db *db, const char *ref, sqlite3_int64 *id)
 {
 	struct crm_error *err = NULL;
 	int n = 0;
 
-	if (all_digits(ref))
+	if (crm_is_id(ref))
 		err = crm_db_lookup(db, "SELECT id FROM deals WHERE id = ?",
 		    ref, id, &n);
 	else if (strncmp(ref, "ext:", 4) == 0 && ref[4] != '\0')

@@ -126,17 +126,6 @@ crm_ticket_fieldset(void)
 	return &fs;
 }
 
-static int
-all_digits(const char *s)
-{
-	if (*s == '\0' || strlen(s) > 18)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!isdigit((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
 struct crm_error *
 crm_ticket_resolve(struct crm_db *db, const char *ref, sqlite3_int64 *id)
 {
@@ -147,7 +136,7 @@ crm_ticket_resolve(struct crm_db *db, const char *ref, sqlite3_int64 *id)
 	/* "#12" as people write ticket numbers. */
 	if (num[0] == '#')
 		num++;
-	if (all_digits(num))
+	if (crm_is_id(num))
 		err = crm_db_lookup(db, "SELECT id FROM tickets WHERE id = ?",
 		    num, id, &n);
 	if (err == NULL && n == 0)

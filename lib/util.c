@@ -216,6 +216,19 @@ crm_strv_has(const struct crm_strv *sv, const char *s)
 	return 0;
 }
 
+int
+crm_is_id(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > 18)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
 char *
 crm_trim(char *s)
 {
