@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -45,15 +46,25 @@ stream_read_error(struct input *in)
 int
 stream_fill(struct input *in)
 {
-	size_t n;
+	ssize_t n;
+	int fd = fileno(in->fp);
 
 	if (in->eof)
 		return 0;
 	errno = 0;
-	n = fread(in->buf, 1, CHUNK, in->fp);
-	if (n == 0) {
+	/*
+	 * read() hands over what a pipe holds now, where fread() would wait
+	 * for a whole chunk: a line from `crm-db events --follow` is acted on
+	 * when it comes.  Streams without a descriptor go through stdio.
+	 */
+	if (fd >= 0)
+		while ((n = read(fd, in->buf, CHUNK)) < 0 && errno == EINTR)
+			;
+	else
+		n = (ssize_t)fread(in->buf, 1, CHUNK, in->fp);
+	if (n <= 0) {
 		in->eof = 1;
-		if (ferror(in->fp))
+		if (n < 0 || (fd < 0 && ferror(in->fp)))
 			in->ioerr = errno != 0 ? errno : EIO;
 		return 0;
 	}
