@@ -24,6 +24,7 @@ struct crm_db {
 	char	*path;
 	int	 readonly;
 	int	 in_tx;
+	sqlite3_stmt *event_st;	/* crm_db_event()'s, finalized on close */
 };
 
 /* The schema version this library writes (PRAGMA user_version). */

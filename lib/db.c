@@ -326,6 +326,7 @@ crm_db_close(struct crm_db *db)
 		return;
 	if (db->in_tx)
 		crm_db_rollback(db);
+	sqlite3_finalize(db->event_st);
 	sqlite3_close_v2(db->sql);
 	free(db->path);
 	free(db);
@@ -370,13 +371,16 @@ crm_db_event(struct crm_db *db, const char *entity, sqlite3_int64 id,
 	static const char sql[] = "INSERT INTO events"
 	    " (entity, entity_id, action, actor, at, changes)"
 	    " VALUES (?, ?, ?, ?, ?, ?)";
-	struct crm_error *err;
+	struct crm_error *err = NULL;
 	sqlite3_stmt *st;
 	char now[CRM_TIME_LEN], *json = NULL;
 	int rc;
 
-	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
+	/* Kept in the handle: a batch writes an event per record. */
+	if (db->event_st == NULL &&
+	    (err = crm_db_prepare(db, sql, &db->event_st)) != NULL)
 		return err;
+	st = db->event_st;
 	crm_time_now(now);
 	if (changes != NULL)
 		json = cJSON_PrintUnformatted(changes);
@@ -389,7 +393,8 @@ crm_db_event(struct crm_db *db, const char *entity, sqlite3_int64 id,
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	cJSON_free(json);
 	return err;
 }

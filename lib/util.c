@@ -447,16 +447,20 @@ crm_suggest(const char *word, const char *const *cands, size_t n)
 const char *
 crm_actor(void)
 {
-	static char buf[32];
+	/* The login name costs a lookup: ask once per process. */
+	static char buf[256];
 	const char *s = crm_config_get("user", NULL, NULL);
 	struct passwd *pw;
 
 	if (s != NULL && *s != '\0')
 		return s;
+	if (buf[0] != '\0')
+		return buf;
 	if ((s = getlogin()) != NULL && *s != '\0')
-		return s;
-	if ((pw = getpwuid(getuid())) != NULL)
-		return pw->pw_name;
-	snprintf(buf, sizeof(buf), "uid:%ld", (long)getuid());
+		snprintf(buf, sizeof(buf), "%s", s);
+	else if ((pw = getpwuid(getuid())) != NULL)
+		snprintf(buf, sizeof(buf), "%s", pw->pw_name);
+	else
+		snprintf(buf, sizeof(buf), "uid:%ld", (long)getuid());
 	return buf;
 }
