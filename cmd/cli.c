@@ -272,6 +272,19 @@ cli_out(struct cli *cli, const char *const *known, const char *const *columns,
 	    table_columns, out);
 }
 
+int
+cli_write_one(const cJSON *rec, void *arg)
+{
+	struct crm_out *out = arg;
+	struct crm_error *err = crm_out_write(out, rec);
+
+	if (err != NULL) {
+		crm_error_free(err);
+		return 1;
+	}
+	return crm_out_closed(out);
+}
+
 long
 cli_each_ref(struct cli *cli, int argc, char **argv, const char *const *keys,
     void (*fn)(struct cli *, const char *, void *), void *arg)

@@ -108,6 +108,13 @@ struct crm_error *cli_out(struct cli *cli, const char *const *known,
 	    struct crm_out **out);
 
 /*
+ * A record callback for the library's list functions: writes rec to the
+ * struct crm_out in arg; non-zero (stop) once the output is closed or
+ * failed.
+ */
+int	 cli_write_one(const cJSON *rec, void *arg);
+
+/*
  * Operands that are references: each argument, where "-" reads one a line
  * from stdin (crm_refs with keys).  fn is called for each; a bad stdin line
  * is reported and counted as a failure.  Returns the number of references

@@ -18,9 +18,6 @@ extern const char *const contact_ref_keys[];
 int	 contact_print_ids(struct cli *cli, const sqlite3_int64 *ids,
 	    size_t n);
 
-/* A crm_contact_list() callback writing to the struct crm_out in arg;
- * stops when the output is closed. */
-int	 contact_write_one(const cJSON *rec, void *arg);
 
 /* Activities, tasks, timeline and search: cmd/contact_activity.c. */
 extern const struct cli_opt contact_log_opts[];

@@ -298,7 +298,7 @@ contact_tasks(struct cli *cli, int argc, char **argv)
 	    (err = cli_out(cli, crm_activity_columns, crm_activity_columns,
 	    q.all ? crm_task_all_table_columns : crm_task_table_columns,
 	    &out)) == NULL &&
-	    (err = crm_activity_tasks(cli->db, &q, contact_write_one,
+	    (err = crm_activity_tasks(cli->db, &q, cli_write_one,
 	    out)) == NULL)
 		err = crm_out_finish(out);
 	crm_out_free(out);
@@ -399,7 +399,7 @@ contact_timeline(struct cli *cli, int argc, char **argv)
 	    (err = crm_contact_resolve(cli->db, argv[ind], &id)) == NULL &&
 	    (err = cli_out(cli, crm_timeline_columns, crm_timeline_columns,
 	    NULL, &out)) == NULL &&
-	    (err = crm_timeline_list(cli->db, id, limit, contact_write_one,
+	    (err = crm_timeline_list(cli->db, id, limit, cli_write_one,
 	    out)) == NULL)
 		err = crm_out_finish(out);
 	crm_out_free(out);
@@ -447,7 +447,7 @@ contact_search(struct cli *cli, int argc, char **argv)
 	    (const char *const *)cols.v, crm_contact_table_columns,
 	    &out)) == NULL &&
 	    (err = crm_search_contacts(cli->db, text.buf, limit,
-	    contact_write_one, out)) == NULL)
+	    cli_write_one, out)) == NULL)
 		err = crm_out_finish(out);
 	crm_out_free(out);
 	crm_strv_clear(&cols);

@@ -111,7 +111,7 @@ on_progress(const struct crm_import_stats *st, void *arg)
 static int
 print_mapping(const cJSON *rec, void *arg)
 {
-	return contact_write_one(rec, arg);
+	return cli_write_one(rec, arg);
 }
 
 static int
@@ -327,7 +327,7 @@ contact_export(struct cli *cli, int argc, char **argv)
 	if (err == NULL && (err = cli_out(cli, crm_contact_columns,
 	    cols.n > 0 ? (const char *const *)cols.v : crm_contact_columns,
 	    crm_contact_table_columns, &out)) == NULL &&
-	    (err = crm_contact_list(cli->db, &q, contact_write_one, out)) ==
+	    (err = crm_contact_list(cli->db, &q, cli_write_one, out)) ==
 	    NULL)
 		err = crm_out_finish(out);
 	crm_out_free(out);

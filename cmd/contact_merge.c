@@ -51,7 +51,7 @@ contact_dupes(struct cli *cli, int argc, char **argv)
 	if ((err = cli_db(cli, CRM_DB_READ)) == NULL &&
 	    (err = cli_out(cli, crm_dupes_columns, crm_dupes_columns, NULL,
 	    &out)) == NULL &&
-	    (err = crm_merge_dupes(cli->db, bits, contact_write_one,
+	    (err = crm_merge_dupes(cli->db, bits, cli_write_one,
 	    out)) == NULL)
 		err = crm_out_finish(out);
 	crm_out_free(out);

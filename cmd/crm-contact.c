@@ -311,19 +311,6 @@ cmd_tag(struct cli *cli, int argc, char **argv)
 	return run_batch(cli, &b, argc - ind, argv + ind, 0);
 }
 
-int
-contact_write_one(const cJSON *rec, void *arg)
-{
-	struct crm_out *out = arg;
-	struct crm_error *err = crm_out_write(out, rec);
-
-	if (err != NULL) {
-		crm_error_free(err);
-		return 1;
-	}
-	return crm_out_closed(out);
-}
-
 /* CSV and TSV get a column per custom field; the rest the plain list. */
 static struct crm_error *
 flat_columns(struct cli *cli, struct crm_strv *cols)
@@ -374,7 +361,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	    (err = cli_out(cli, crm_contact_columns,
 	    (const char *const *)cols.v, crm_contact_table_columns,
 	    &out)) == NULL &&
-	    (err = crm_contact_list(cli->db, &q, contact_write_one, out)) == NULL)
+	    (err = crm_contact_list(cli->db, &q, cli_write_one, out)) == NULL)
 		err = crm_out_finish(out);
 	crm_out_free(out);
 	crm_strv_clear(&cols);

@@ -288,7 +288,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	if (err == NULL && (err = flat_columns(cli, &cols)) == NULL &&
 	    (err = cli_out(cli, crm_deal_columns, (const char *const *)cols.v,
 	    crm_deal_table_columns, &out)) == NULL &&
-	    (err = crm_deal_list(cli->db, &q, deal_write_one, out)) == NULL)
+	    (err = crm_deal_list(cli->db, &q, cli_write_one, out)) == NULL)
 		err = crm_out_finish(out);
 	crm_out_free(out);
 	crm_strv_clear(&cols);

@@ -292,19 +292,6 @@ cmd_show(struct cli *cli, int argc, char **argv)
 }
 
 static int
-write_one(const cJSON *rec, void *arg)
-{
-	struct crm_out *out = arg;
-	struct crm_error *err = crm_out_write(out, rec);
-
-	if (err != NULL) {
-		crm_error_free(err);
-		return 1;
-	}
-	return crm_out_closed(out);
-}
-
-static int
 cmd_list(struct cli *cli, int argc, char **argv)
 {
 	struct crm_ticket_query q = { NULL, NULL, 0 };
@@ -327,7 +314,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	if ((err = cli_db(cli, CRM_DB_READ)) == NULL &&
 	    (err = cli_out(cli, crm_ticket_columns, crm_ticket_columns,
 	    crm_ticket_table_columns, &out)) == NULL &&
-	    (err = crm_ticket_list(cli->db, &q, write_one, out)) == NULL)
+	    (err = crm_ticket_list(cli->db, &q, cli_write_one, out)) == NULL)
 		err = crm_out_finish(out);
 	crm_out_free(out);
 	return cli_error(cli, err);

@@ -54,9 +54,6 @@ int	 deal_print_batch(struct cli *cli, struct deal_batch *b);
 int	 deal_print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n,
 	    const char *as_of);
 
-/* A list callback writing to the struct crm_out in arg. */
-int	 deal_write_one(const cJSON *rec, void *arg);
-
 /* A positive number for option name, or a usage error. */
 long	 deal_number(struct cli *cli, const char *name, const char *arg);
 

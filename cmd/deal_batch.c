@@ -14,19 +14,6 @@
 #include "deal.h"
 
 int
-deal_write_one(const cJSON *rec, void *arg)
-{
-	struct crm_out *out = arg;
-	struct crm_error *err = crm_out_write(out, rec);
-
-	if (err != NULL) {
-		crm_error_free(err);
-		return 1;
-	}
-	return crm_out_closed(out);
-}
-
-int
 deal_print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n,
     const char *as_of)
 {

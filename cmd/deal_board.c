@@ -261,7 +261,7 @@ deal_cmd_board(struct cli *cli, int argc, char **argv)
 	}
 	if ((err = cli_out(cli, crm_board_columns, crm_board_columns, NULL,
 	    &out)) == NULL && (err = crm_deal_board(cli->db, &q,
-	    deal_write_one, out)) == NULL)
+	    cli_write_one, out)) == NULL)
 		err = crm_out_finish(out);
 	crm_out_free(out);
 	return cli_error(cli, err);

@@ -126,7 +126,7 @@ print_history(struct cli *cli, struct deal_batch *b)
 	    crm_deal_history_columns, NULL, &out)) != NULL)
 		return cli_error(cli, err);
 	for (i = 0; i < b->n && err == NULL && !crm_out_closed(out); i++)
-		err = crm_deal_history(cli->db, b->ids[i], deal_write_one, out);
+		err = crm_deal_history(cli->db, b->ids[i], cli_write_one, out);
 	if (err == NULL)
 		err = crm_out_finish(out);
 	crm_out_free(out);

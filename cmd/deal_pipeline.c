@@ -69,7 +69,7 @@ print_list(struct cli *cli, const char *const *cols,
 
 	if ((err = cli_db(cli, CRM_DB_READ)) == NULL &&
 	    (err = cli_out(cli, cols, cols, NULL, &out)) == NULL &&
-	    (err = fn(cli->db, name, deal_write_one, out)) == NULL)
+	    (err = fn(cli->db, name, cli_write_one, out)) == NULL)
 		err = crm_out_finish(out);
 	crm_out_free(out);
 	return cli_error(cli, err);
