@@ -390,17 +390,6 @@ struct crm_error *
 crm_activity_owners(struct crm_db *db, void (*fn)(const char *, void *),
     void *arg)
 {
-	struct crm_error *err;
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((err = crm_db_prepare(db, "SELECT DISTINCT owner FROM activities"
-	    " WHERE owner IS NOT NULL ORDER BY 1", &st)) != NULL)
-		return err;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn((const char *)sqlite3_column_text(st, 0), arg);
-	if (rc != SQLITE_DONE)
-		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
-	return err;
+	return crm_db_each_text(db, "SELECT DISTINCT owner FROM activities"
+	    " WHERE owner IS NOT NULL ORDER BY 1", fn, arg);
 }

@@ -230,24 +230,14 @@ crm_contact_values(struct crm_db *db, const char *field,
 		{ "tag", "SELECT DISTINCT tag FROM contact_tags ORDER BY 1" },
 		{ "kind", "SELECT 'company' UNION SELECT 'person'" },
 	};
-	struct crm_error *err;
-	sqlite3_stmt *st;
 	size_t i;
-	int rc;
 
 	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (strcmp(known[i][0], field) == 0)
 			break;
 	if (i == sizeof(known) / sizeof(known[0]))
 		return NULL;
-	if ((err = crm_db_prepare(db, known[i][1], &st)) != NULL)
-		return err;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn((const char *)sqlite3_column_text(st, 0), arg);
-	if (rc != SQLITE_DONE)
-		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
-	return err;
+	return crm_db_each_text(db, known[i][1], fn, arg);
 }
 
 struct crm_error *

@@ -66,6 +66,12 @@ struct crm_error *crm_db_step_done(struct crm_db *db, sqlite3_stmt *st);
  */
 struct crm_error *crm_db_lookup(struct crm_db *db, const char *sql,
 	    const char *text, sqlite3_int64 *id, int *count);
+/*
+ * Run sql, which takes no parameters and selects one text column, and
+ * call fn with each value (borrowed for the call; NULL for NULL).
+ */
+struct crm_error *crm_db_each_text(struct crm_db *db, const char *sql,
+	    void (*fn)(const char *value, void *arg), void *arg);
 /* Bind text, or NULL for a NULL string. */
 int	 crm_db_bind_text(sqlite3_stmt *st, int i, const char *s);
 

@@ -163,6 +163,24 @@ crm_db_lookup(struct crm_db *db, const char *sql, const char *text,
 	return err;
 }
 
+struct crm_error *
+crm_db_each_text(struct crm_db *db, const char *sql,
+    void (*fn)(const char *, void *), void *arg)
+{
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
+		return err;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(st, 0), arg);
+	if (rc != SQLITE_DONE)
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
 int
 crm_db_bind_text(sqlite3_stmt *st, int i, const char *s)
 {

@@ -326,10 +326,7 @@ crm_ticket_values(struct crm_db *db, const char *field,
 		    " WHERE assignee IS NOT NULL ORDER BY 1" },
 	};
 	const char *const *v = NULL;
-	struct crm_error *err;
-	sqlite3_stmt *st;
 	size_t i;
-	int rc;
 
 	if (strcmp(field, "status") == 0)
 		v = crm_ticket_statuses;
@@ -342,12 +339,5 @@ crm_ticket_values(struct crm_db *db, const char *field,
 			break;
 	if (i == sizeof(known) / sizeof(known[0]))
 		return NULL;
-	if ((err = crm_db_prepare(db, known[i][1], &st)) != NULL)
-		return err;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn((const char *)sqlite3_column_text(st, 0), arg);
-	if (rc != SQLITE_DONE)
-		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
-	return err;
+	return crm_db_each_text(db, known[i][1], fn, arg);
 }
