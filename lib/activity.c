@@ -240,24 +240,8 @@ done:
 struct crm_error *
 crm_activity_get(struct crm_db *db, sqlite3_int64 id, cJSON **rec)
 {
-	struct crm_error *err;
-	sqlite3_stmt *st;
-	int rc;
-
-	*rec = NULL;
-	if ((err = crm_db_prepare(db, SELECT_SQL " WHERE a.id = ?", &st)))
-		return err;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*rec = row_record(st);
-	else if (rc == SQLITE_DONE)
-		err = crm_error_new(CRM_EXIT_FAIL, "no activity %lld",
-		    (long long)id);
-	else
-		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
-	return err;
+	return crm_db_get_one(db, SELECT_SQL " WHERE a.id = ?", id, row_record,
+	    "activity", rec);
 }
 
 struct crm_error *

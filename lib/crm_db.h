@@ -67,6 +67,14 @@ struct crm_error *crm_db_step_done(struct crm_db *db, sqlite3_stmt *st);
 struct crm_error *crm_db_lookup(struct crm_db *db, const char *sql,
 	    const char *text, sqlite3_int64 *id, int *count);
 /*
+ * The record of one row: sql binds the id as its one parameter, row turns
+ * the row into a record.  No row is a CRM_EXIT_FAIL error "no WHAT ID".
+ * *rec is the caller's to cJSON_Delete().
+ */
+struct crm_error *crm_db_get_one(struct crm_db *db, const char *sql,
+	    sqlite3_int64 id, cJSON *(*row)(sqlite3_stmt *st),
+	    const char *what, cJSON **rec);
+/*
  * Run sql, which takes no parameters and selects one text column, and
  * call fn with each value (borrowed for the call; NULL for NULL).
  */

@@ -164,6 +164,30 @@ crm_db_lookup(struct crm_db *db, const char *sql, const char *text,
 }
 
 struct crm_error *
+crm_db_get_one(struct crm_db *db, const char *sql, sqlite3_int64 id,
+    cJSON *(*row)(sqlite3_stmt *), const char *what, cJSON **rec)
+{
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	int rc;
+
+	*rec = NULL;
+	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
+		return err;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*rec = row(st);
+	else if (rc == SQLITE_DONE)
+		err = crm_error_new(CRM_EXIT_FAIL, "no %s %lld", what,
+		    (long long)id);
+	else
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
+struct crm_error *
 crm_db_each_text(struct crm_db *db, const char *sql,
     void (*fn)(const char *, void *), void *arg)
 {
