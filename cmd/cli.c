@@ -272,6 +272,23 @@ cli_out(struct cli *cli, const char *const *known, const char *const *columns,
 	    table_columns, out);
 }
 
+struct crm_error *
+cli_columns(struct cli *cli,
+    struct crm_error *(*flat)(struct crm_db *, struct crm_strv *),
+    const char *const *plain, struct crm_strv *cols)
+{
+	struct crm_error *err;
+	enum crm_format fmt;
+
+	if ((err = cli_format(cli, &fmt)) != NULL)
+		return err;
+	if (fmt == CRM_FMT_CSV || fmt == CRM_FMT_TSV)
+		return flat(cli->db, cols);
+	for (; *plain != NULL; plain++)
+		crm_strv_push(cols, *plain);
+	return NULL;
+}
+
 int
 cli_write_one(const cJSON *rec, void *arg)
 {

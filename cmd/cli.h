@@ -13,6 +13,7 @@
 #include "crm_db.h"
 #include "crm_error.h"
 #include "crm_record.h"
+#include "crm_util.h"
 
 /* Keys of the common options; a verb's own keys are letters or >= 300. */
 #define CLI_DB		256
@@ -106,6 +107,14 @@ struct crm_error *cli_format(struct cli *cli, enum crm_format *fmt);
 struct crm_error *cli_out(struct cli *cli, const char *const *known,
 	    const char *const *columns, const char *const *table_columns,
 	    struct crm_out **out);
+
+/*
+ * The columns of a list into cols: for csv and tsv those of flat (a
+ * column per custom field in use), else the entity's plain list.
+ */
+struct crm_error *cli_columns(struct cli *cli,
+	    struct crm_error *(*flat)(struct crm_db *, struct crm_strv *),
+	    const char *const *plain, struct crm_strv *cols);
 
 /*
  * A record callback for the library's list functions: writes rec to the

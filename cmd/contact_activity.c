@@ -406,23 +406,6 @@ contact_timeline(struct cli *cli, int argc, char **argv)
 	return cli_error(cli, err);
 }
 
-/* As crm-contact list: csv and tsv get a column per custom field. */
-static struct crm_error *
-search_columns(struct cli *cli, struct crm_strv *cols)
-{
-	struct crm_error *err;
-	enum crm_format fmt;
-	size_t i;
-
-	if ((err = cli_format(cli, &fmt)) != NULL)
-		return err;
-	if (fmt == CRM_FMT_CSV || fmt == CRM_FMT_TSV)
-		return crm_contact_flat_columns(cli->db, cols);
-	for (i = 0; crm_contact_columns[i] != NULL; i++)
-		crm_strv_push(cols, crm_contact_columns[i]);
-	return NULL;
-}
-
 int
 contact_search(struct cli *cli, int argc, char **argv)
 {
@@ -442,7 +425,8 @@ contact_search(struct cli *cli, int argc, char **argv)
 	for (i = ind; i < argc; i++)
 		crm_buf_addf(&text, "%s%s", i > ind ? " " : "", argv[i]);
 	if ((err = cli_db(cli, CRM_DB_READ)) == NULL &&
-	    (err = search_columns(cli, &cols)) == NULL &&
+	    (err = cli_columns(cli, crm_contact_flat_columns,
+	    crm_contact_columns, &cols)) == NULL &&
 	    (err = cli_out(cli, crm_contact_columns,
 	    (const char *const *)cols.v, crm_contact_table_columns,
 	    &out)) == NULL &&

@@ -311,23 +311,6 @@ cmd_tag(struct cli *cli, int argc, char **argv)
 	return run_batch(cli, &b, argc - ind, argv + ind, 0);
 }
 
-/* CSV and TSV get a column per custom field; the rest the plain list. */
-static struct crm_error *
-flat_columns(struct cli *cli, struct crm_strv *cols)
-{
-	struct crm_error *err;
-	enum crm_format fmt;
-	size_t i;
-
-	if ((err = cli_format(cli, &fmt)) != NULL)
-		return err;
-	if (fmt == CRM_FMT_CSV || fmt == CRM_FMT_TSV)
-		return crm_contact_flat_columns(cli->db, cols);
-	for (i = 0; crm_contact_columns[i] != NULL; i++)
-		crm_strv_push(cols, crm_contact_columns[i]);
-	return NULL;
-}
-
 static int
 cmd_list(struct cli *cli, int argc, char **argv)
 {
@@ -357,7 +340,8 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		cli_usage_error(cli, "unexpected argument \"%s\" (use "
 		    "--where to filter)", argv[ind]);
 	if ((err = cli_db(cli, CRM_DB_READ)) == NULL &&
-	    (err = flat_columns(cli, &cols)) == NULL &&
+	    (err = cli_columns(cli, crm_contact_flat_columns,
+	    crm_contact_columns, &cols)) == NULL &&
 	    (err = cli_out(cli, crm_contact_columns,
 	    (const char *const *)cols.v, crm_contact_table_columns,
 	    &out)) == NULL &&

@@ -236,23 +236,6 @@ cmd_show(struct cli *cli, int argc, char **argv)
 	return deal_run_batch(cli, &b, argc - ind, argv + ind);
 }
 
-/* CSV and TSV get a column per custom field; the rest the plain list. */
-static struct crm_error *
-flat_columns(struct cli *cli, struct crm_strv *cols)
-{
-	struct crm_error *err;
-	enum crm_format fmt;
-	size_t i;
-
-	if ((err = cli_format(cli, &fmt)) != NULL)
-		return err;
-	if (fmt == CRM_FMT_CSV || fmt == CRM_FMT_TSV)
-		return crm_deal_flat_columns(cli->db, cols);
-	for (i = 0; crm_deal_columns[i] != NULL; i++)
-		crm_strv_push(cols, crm_deal_columns[i]);
-	return NULL;
-}
-
 static int
 cmd_list(struct cli *cli, int argc, char **argv)
 {
@@ -285,7 +268,8 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	    cli->fields == NULL)
 		return cli_error(cli, crm_deal_list_jsonl(cli->db, &q, stdout,
 		    &c));
-	if (err == NULL && (err = flat_columns(cli, &cols)) == NULL &&
+	if (err == NULL && (err = cli_columns(cli, crm_deal_flat_columns,
+	    crm_deal_columns, &cols)) == NULL &&
 	    (err = cli_out(cli, crm_deal_columns, (const char *const *)cols.v,
 	    crm_deal_table_columns, &out)) == NULL &&
 	    (err = crm_deal_list(cli->db, &q, cli_write_one, out)) == NULL)
