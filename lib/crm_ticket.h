@@ -105,6 +105,26 @@ struct crm_error *crm_ticket_open(struct crm_db *db,
 struct crm_error *crm_ticket_comment(struct crm_db *db, sqlite3_int64 id,
 	    const char *body, int internal, sqlite3_int64 *cid);
 
+/* A comment, in full; every string borrowed. */
+struct crm_ticket_note {
+	const char	*body;		/* required */
+	int		 internal;	/* an internal note, never a reply */
+	sqlite3_int64	 contact_id;	/* the customer wrote it (mail in),
+					   signed with its email; 0: the
+					   acting user (crm_actor()) */
+	const char	*message_id;	/* of the mail it came in or went out
+					   as; unique among comments */
+};
+
+/*
+ * Add comment n to ticket id.  An agent's first public comment sets
+ * first_response_at and makes a new ticket open; a customer's comment
+ * brings a pending or resolved ticket back to open.  A closed ticket
+ * takes no comments.  The comment's id goes to *cid (may be NULL).
+ */
+struct crm_error *crm_ticket_note(struct crm_db *db, sqlite3_int64 id,
+	    const struct crm_ticket_note *n, sqlite3_int64 *cid);
+
 /* The record of comment cid; *rec is the caller's to cJSON_Delete(). */
 struct crm_error *crm_ticket_comment_get(struct crm_db *db,
 	    sqlite3_int64 cid, cJSON **rec);

@@ -170,18 +170,21 @@ open_contact(struct crm_db *db, const char *ref, sqlite3_int64 *cid)
 	return crm_error_prefix(err, "--contact");
 }
 
+static size_t move_sets(const cJSON *, const char *, const char *,
+	    struct set *);
+
 static struct crm_error *
 insert_comment(struct crm_db *db, sqlite3_int64 id, sqlite3_int64 cid,
     const char *author, const char *body, int internal,
-    sqlite3_int64 *comment)
+    const char *message_id, sqlite3_int64 *comment)
 {
 	struct crm_error *err;
 	sqlite3_stmt *st;
 	char now[CRM_TIME_LEN];
 
 	err = crm_db_prepare(db, "INSERT INTO ticket_comments (ticket_id,"
-	    " contact_id, author, body, internal, created_at)"
-	    " VALUES (?, ?, ?, ?, ?, ?)", &st);
+	    " contact_id, author, body, internal, created_at, message_id)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?)", &st);
 	if (err != NULL)
 		return err;
 	crm_time_now(now);
@@ -192,6 +195,7 @@ insert_comment(struct crm_db *db, sqlite3_int64 id, sqlite3_int64 cid,
 	crm_db_bind_text(st, 4, body);
 	sqlite3_bind_int(st, 5, internal != 0);
 	crm_db_bind_text(st, 6, now);
+	crm_db_bind_text(st, 7, message_id);
 	if ((err = crm_db_step_done(db, st)) == NULL && comment != NULL)
 		*comment = sqlite3_last_insert_rowid(db->sql);
 	return err;
@@ -213,25 +217,34 @@ check_new(const struct crm_ticket_new *t)
 	return NULL;
 }
 
-/* The request as the first comment, written by the contact. */
+/* A comment written by contact cid: signed with its email or name. */
 static struct crm_error *
-open_body(struct crm_db *db, sqlite3_int64 id, sqlite3_int64 cid,
-    const char *body)
+contact_comment(struct crm_db *db, sqlite3_int64 id, sqlite3_int64 cid,
+    const char *body, const char *message_id, sqlite3_int64 *comment)
 {
 	struct crm_error *err;
 	const char *author;
 	cJSON *c;
 
-	if (blank(body))
-		return NULL;
 	if ((err = crm_contact_get(db, cid, &c)) != NULL)
 		return err;
 	if ((author = str(c, "email")) == NULL && (author = str(c, "name")) ==
 	    NULL)
 		author = "contact";
-	err = insert_comment(db, id, cid, author, body, 0, NULL);
+	err = insert_comment(db, id, cid, author, body, 0, message_id,
+	    comment);
 	cJSON_Delete(c);
 	return err;
+}
+
+/* The request as the first comment, written by the contact. */
+static struct crm_error *
+open_body(struct crm_db *db, sqlite3_int64 id, sqlite3_int64 cid,
+    const char *body)
+{
+	if (blank(body))
+		return NULL;
+	return contact_comment(db, id, cid, body, NULL, NULL);
 }
 
 struct crm_error *
@@ -276,14 +289,39 @@ struct crm_error *
 crm_ticket_comment(struct crm_db *db, sqlite3_int64 id, const char *body,
     int internal, sqlite3_int64 *cid)
 {
-	struct set s[2];
+	struct crm_ticket_note n = { body, internal, 0, NULL };
+
+	return crm_ticket_note(db, id, &n, cid);
+}
+
+/* The status a comment moves a ticket to, or NULL. */
+static const char *
+note_status(const cJSON *rec, const struct crm_ticket_note *n)
+{
+	const char *status = str(rec, "status");
+
+	if (n->internal)
+		return NULL;
+	/* The customer answers: the ticket is theirs no longer. */
+	if (n->contact_id != 0)
+		return strcmp(status, "pending") == 0 ||
+		    strcmp(status, "resolved") == 0 ? "open" : NULL;
+	return strcmp(status, "new") == 0 ? "open" : NULL;
+}
+
+struct crm_error *
+crm_ticket_note(struct crm_db *db, sqlite3_int64 id,
+    const struct crm_ticket_note *n, sqlite3_int64 *cid)
+{
+	struct set s[5];
 	struct crm_error *err;
 	sqlite3_int64 comment = 0;
 	char now[CRM_TIME_LEN];
+	const char *to;
 	cJSON *rec, *ch;
-	size_t n = 0;
+	size_t k = 0;
 
-	if (blank(body))
+	if (blank(n->body))
 		return crm_error_new(CRM_EXIT_USAGE, "the comment is empty");
 	if ((err = crm_ticket_get(db, id, 0, &rec)) != NULL)
 		return err;
@@ -291,19 +329,25 @@ crm_ticket_comment(struct crm_db *db, sqlite3_int64 id, const char *body,
 		err = closed(id);
 		goto done;
 	}
-	if ((err = insert_comment(db, id, 0, crm_actor(), body, internal,
-	    &comment)) != NULL)
+	if (n->contact_id != 0)
+		err = contact_comment(db, id, n->contact_id, n->body,
+		    n->message_id, &comment);
+	else
+		err = insert_comment(db, id, 0, crm_actor(), n->body,
+		    n->internal, n->message_id, &comment);
+	if (err != NULL)
 		goto done;
 	crm_time_now(now);
 	/* The first public word from an agent is the first response. */
-	if (!internal && str(rec, "first_response_at") == NULL)
-		s[n++] = (struct set){ "first_response_at", now };
-	if (!internal && strcmp(str(rec, "status"), "new") == 0)
-		s[n++] = (struct set){ "status", "open" };
+	if (!n->internal && n->contact_id == 0 &&
+	    str(rec, "first_response_at") == NULL)
+		s[k++] = (struct set){ "first_response_at", now };
+	if ((to = note_status(rec, n)) != NULL)
+		k += move_sets(rec, to, now, s + k);
 	ch = changes_new(rec);
 	cJSON_AddNumberToObject(ch, "comment_id", (double)comment);
-	cJSON_AddBoolToObject(ch, "internal", internal != 0);
-	err = apply(db, id, rec, s, n, "comment", ch, 1, NULL);
+	cJSON_AddBoolToObject(ch, "internal", n->internal != 0);
+	err = apply(db, id, rec, s, k, "comment", ch, 1, NULL);
 	if (err == NULL && cid != NULL)
 		*cid = comment;
 done:
