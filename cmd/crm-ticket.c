@@ -15,8 +15,10 @@
 #include "crm_record.h"
 #include "crm_stream.h"
 #include "crm_ticket.h"
+#include "crm_ticket_ingest.h"
 #include "crm_util.h"
 #include "cli.h"
+#include "ticket.h"
 
 enum {
 	O_CONTACT = 300, O_SUBJECT, O_BODY, O_PRIORITY, O_QUEUE, O_CHANNEL,
@@ -154,6 +156,12 @@ get_body(struct cli *cli, const char *arg, int need, char **body)
 	return read_body(body);
 }
 
+struct crm_error *
+ticket_body(struct cli *cli, const char *arg, int need, char **body)
+{
+	return get_body(cli, arg, need, body);
+}
+
 static int
 print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n, int thread)
 {
@@ -161,7 +169,9 @@ print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n, int thread)
 		"id", "subject", "contact", "contact_id", "status", "priority",
 		"queue", "channel", "assignee", "created_at", "updated_at",
 		"first_response_at", "resolved_at", "closed_at", "csat",
-		"csat_comment", "message_id", "comments", NULL
+		"csat_comment", "message_id", "first_response_due",
+		"next_response_due", "next_response_at", "resolution_due",
+		"due", "breached", "comments", NULL
 	};
 	struct crm_error *err;
 	struct crm_out *out;
@@ -175,6 +185,11 @@ print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n, int thread)
 		if ((err = crm_ticket_get(cli->db, ids[i], thread, &rec)) !=
 		    NULL)
 			break;
+		if (thread && (err = crm_ticket_attachments(cli->db, rec)) !=
+		    NULL) {
+			cJSON_Delete(rec);
+			break;
+		}
 		err = crm_out_write(out, rec);
 		cJSON_Delete(rec);
 	}
@@ -502,6 +517,8 @@ values(struct cli *cli, const char *opt)
 			printf("%s\n", *f);
 		return;
 	}
+	if (ticket_kb_values(cli, opt) || ticket_sla_values(cli, opt))
+		return;
 	if (strcmp(opt, "to") == 0)
 		opt = "assignee";
 	if (strcmp(opt, "status") == 0 || strcmp(opt, "priority") == 0)
@@ -522,6 +539,9 @@ static const struct cli_verb verbs[] = {
 	    CLI_DBOPT | CLI_OUTPUT },
 	{ "comment", cmd_comment, "ID", "add a reply or an internal note",
 	    comment_opts, CLI_DBOPT | CLI_OUTPUT },
+	{ "reply", ticket_reply, "ID", "mail a reply to the customer and "
+	    "keep it as a comment", ticket_reply_opts,
+	    CLI_DBOPT | CLI_OUTPUT },
 	{ "assign", cmd_assign, "ID...", "set or remove the assignee",
 	    assign_opts, CLI_DBOPT | CLI_OUTPUT },
 	{ "status", cmd_status, "ID... STATUS", "move tickets to open, "
@@ -534,6 +554,25 @@ static const struct cli_verb verbs[] = {
 	    "to 5", rate_opts, CLI_DBOPT | CLI_OUTPUT },
 	{ "delete", cmd_delete, "ID...", "delete tickets and their comments",
 	    NULL, CLI_DBOPT },
+	{ "merge", ticket_merge, "KEEP OTHER...", "merge tickets into KEEP "
+	    "and close the others", NULL, CLI_DBOPT | CLI_OUTPUT },
+	{ "kb", ticket_kb, "add|list|show|edit|delete|search [ARG...]",
+	    "the knowledge base: articles and their search", ticket_kb_opts,
+	    CLI_DBOPT | CLI_OUTPUT },
+	{ "suggest", ticket_suggest, "ID", "the articles that fit a ticket, "
+	    "best first", ticket_suggest_opts, CLI_DBOPT | CLI_OUTPUT },
+	{ "ingest", ticket_ingest, NULL, "file a mail from stdin (or "
+	    "--mbox) as a ticket or a reply", ticket_ingest_opts,
+	    CLI_DBOPT | CLI_OUTPUT },
+	{ "sla", ticket_sla, "set|list|show|delete [PRIORITY]", "SLA "
+	    "policies: response and resolution targets", ticket_sla_opts,
+	    CLI_DBOPT | CLI_OUTPUT },
+	{ "calendar", ticket_calendar, "set|holiday|list|show|delete "
+	    "[ARG...]", "business calendars for SLA "
+	    "policies", ticket_calendar_opts, CLI_DBOPT | CLI_OUTPUT },
+	{ "escalate", ticket_escalate, NULL, "raise or reassign tickets "
+	    "whose SLA targets breached", ticket_escalate_opts,
+	    CLI_DBOPT | CLI_OUTPUT },
 	{ NULL, NULL, NULL, NULL, NULL, 0 }
 };
 

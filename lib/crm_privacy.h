@@ -23,8 +23,8 @@
 /*
  * Everything held about contact id, as one document (crm-contact(1),
  * gdpr-export): {"exported_at", "contact", "privacy", "merged_ids",
- * "activities", "deals", "tickets", "campaign_sends", "events"}.  *doc is
- * the caller's to cJSON_Delete().
+ * "activities", "deals", "tickets" (each with its thread, "comments"),
+ * "campaign_sends", "events"}.  *doc is the caller's to cJSON_Delete().
  */
 struct crm_error *crm_privacy_export(struct crm_db *db, sqlite3_int64 id,
 	    cJSON **doc);

@@ -25,5 +25,9 @@ extern const char crm_pipeline_schema_1[];	/* pipelines, stages */
 extern const char crm_deal_schema_1[];		/* deals, tags, history */
 extern const char crm_money_schema_1[];		/* rates */
 extern const char crm_ticket_schema_1[];	/* tickets, comments */
+extern const char crm_kb_schema_1[];		/* kb_articles, kb_fts */
+extern const char crm_ticket_schema_2[];	/* tickets' SLA due times */
+extern const char crm_sla_schema_1[];	/* sla_policies, calendars ... */
+extern const char crm_ticket_ingest_schema_1[];	/* attachments, mail refs */
 
 #endif

@@ -27,6 +27,10 @@
  */
 int	 crm_search_expr(const char *text, struct crm_buf *out);
 
+/* The word s[0..n) appended to out as an FTS5 string ("..." with "
+ * doubled): never syntax, whatever it holds. */
+void	 crm_search_quote(struct crm_buf *out, const char *s, size_t n);
+
 /*
  * Call fn with the record (as crm_contact_get() makes it, borrowed for
  * the call) of each contact matching text, best first (bm25: name, then

@@ -145,11 +145,65 @@ struct crm_error *crm_ticket_status(struct crm_db *db, sqlite3_int64 id,
  * closed_at; any other status is an error. */
 struct crm_error *crm_ticket_reopen(struct crm_db *db, sqlite3_int64 id);
 
+/* Set the priority (low to urgent) or the queue (NULL: none) of id. */
+struct crm_error *crm_ticket_priority(struct crm_db *db, sqlite3_int64 id,
+	    const char *priority, int *changed);
+struct crm_error *crm_ticket_queue(struct crm_db *db, sqlite3_int64 id,
+	    const char *queue, int *changed);
+
+/*
+ * SLA due times (lib/ticket_sla.c, policies in crm_sla.h): compute and
+ * store those of ticket id from its history; every change of a ticket
+ * calls it.  refresh_open does it for every ticket not resolved or
+ * closed and counts them in *n.
+ */
+struct crm_error *crm_ticket_sla_refresh(struct crm_db *db, sqlite3_int64 id);
+struct crm_error *crm_ticket_sla_refresh_open(struct crm_db *db, long *n);
+/* Register the SQL function crm_now() (crm_time_now) on db, once. */
+struct crm_error *crm_ticket_sla_functions(struct crm_db *db);
+
+/* What escalate does (lib/ticket_escalate.c). */
+struct crm_ticket_escalation {
+	int		 raise;		/* priority one step up */
+	const char	*to;		/* reassign to; NULL: keep */
+	int		 dry_run;	/* say, change nothing */
+};
+
+/*
+ * For every ticket not resolved or closed with a target that breached
+ * and was not escalated yet in its cycle: raise it and/or reassign it,
+ * note the escalation, record an "escalate" event, and call fn with a
+ * record of what was done (borrowed for the call): id, subject,
+ * targets ("first_response,resolution"), due (the earliest breached),
+ * old_priority, priority, old_assignee, assignee, dry_run.
+ */
+struct crm_error *crm_ticket_escalate(struct crm_db *db,
+	    const struct crm_ticket_escalation *e,
+	    int (*fn)(const cJSON *rec, void *arg), void *arg);
+/* The fields of its records. */
+extern const char *const crm_ticket_escalate_columns[];
+
 /* Rate a resolved or closed ticket: score 1 to 5, comment may be NULL. */
 struct crm_error *crm_ticket_rate(struct crm_db *db, sqlite3_int64 id,
 	    int score, const char *comment);
 
 /* Delete ticket id with its comments. */
 struct crm_error *crm_ticket_delete(struct crm_db *db, sqlite3_int64 id);
+
+/*
+ * Merge the tickets others[0..n) into keep (lib/ticket_merge.c), as
+ * helpdesks do: their comments (with their attachments) and the
+ * Message-IDs mail in threads by move onto keep, ids and times unchanged,
+ * so the thread stays in the order it was written; keep keeps its fields
+ * and takes the queue, channel and assignee it lacks, the earliest
+ * first_response_at, and a Message-ID when it has none; each
+ * other gets an internal note "merged into #KEEP" and is closed; keep gets
+ * one "merged #A, #B into this ticket".  A "merge" event for each (keep's
+ * lists "merged", each other's names "merged_into").  Merging keep into
+ * itself, or a closed ticket (either way), is a CRM_EXIT_FAIL error.
+ * A ticket named twice is merged once.
+ */
+struct crm_error *crm_ticket_merge(struct crm_db *db, sqlite3_int64 keep,
+	    const sqlite3_int64 *others, size_t n);
 
 #endif

@@ -75,21 +75,42 @@ static const char *const held_keys[] = {
 };
 
 /*
- * What forget erases in them: field of the rows whose column is the
- * contact's id becomes value (NULL: null, or "" in a NOT NULL column).
+ * The comments of a ticket: the contact's own, wherever they are, and
+ * every one on the contact's tickets (a reply quotes and names them).
+ */
+#define COMMENTS_HELD "contact_id = ?1 OR ticket_id IN" \
+	" (SELECT id FROM tickets WHERE contact_id = ?1)"
+
+/*
+ * What forget erases in them, in order: field of the rows whose column is
+ * the contact's id (or that match where) becomes value (NULL: null, or ""
+ * in a NOT NULL column).  A ticket keeps for reports its status,
+ * priority, queue, times and CSAT score, and loses its subject, its
+ * thread, the CSAT comment, the Message-IDs that tie it to mail, and
+ * last, its link to the contact.
  */
 static const struct erase {
 	const char	*table;
 	const char	*column;
 	const char	*field;
 	const char	*value;
+	const char	*where;		/* instead of "column = ?1" */
 } erase[] = {
-	{ "activities", "contact_id", "subject", "forgotten" },
-	{ "activities", "contact_id", "body", NULL },
-	{ "deals", "contact_id", "title", "forgotten" },
-	{ "deals", "company_id", "title", "forgotten" },
-	{ "tickets", "contact_id", "subject", "forgotten" },
-	{ "campaign_sends", "contact_id", "email", NULL },
+	{ "activities", "contact_id", "subject", "forgotten", NULL },
+	{ "activities", "contact_id", "body", NULL, NULL },
+	{ "deals", "contact_id", "title", "forgotten", NULL },
+	{ "deals", "company_id", "title", "forgotten", NULL },
+	{ "ticket_attachments", "comment_id", "name", NULL, "comment_id IN"
+	    " (SELECT id FROM ticket_comments WHERE " COMMENTS_HELD ")" },
+	{ "ticket_comments", "ticket_id", "body", "forgotten", COMMENTS_HELD },
+	{ "ticket_comments", "ticket_id", "message_id", NULL, COMMENTS_HELD },
+	{ "ticket_comments", "contact_id", "author", "forgotten", NULL },
+	{ "ticket_comments", "contact_id", "contact_id", NULL, NULL },
+	{ "tickets", "contact_id", "subject", "forgotten", NULL },
+	{ "tickets", "contact_id", "csat_comment", NULL, NULL },
+	{ "tickets", "contact_id", "message_id", NULL, NULL },
+	{ "tickets", "contact_id", "contact_id", NULL, NULL },
+	{ "campaign_sends", "contact_id", "email", NULL, NULL },
 };
 #define NERASE (sizeof(erase) / sizeof(erase[0]))
 
@@ -221,7 +242,9 @@ emails_json(const cJSON *rec)
 /*
  * The condition on events about the contact: terms from aliases(), ?1
  * its id, ?2 its addresses.  Its rows elsewhere count by their entity;
- * an address listed alone counts as entity "suppression".
+ * an address listed alone counts as entity "suppression".  A ticket's
+ * events all carry its contact_id (crm_ticket.h), so those of the
+ * contact's tickets count even once the ticket is deleted or moved.
  */
 static void
 events_where(struct crm_buf *sql, const struct schema *s, const char *terms)
@@ -232,6 +255,9 @@ events_where(struct crm_buf *sql, const struct schema *s, const char *terms)
 	    " (SELECT id FROM suppressions WHERE email IN"
 	    " (SELECT value FROM json_each(?2))))");
 	crm_buf_adds(sql, terms);
+	crm_buf_adds(sql, " OR (entity = 'ticket' AND CASE WHEN"
+	    " json_valid(changes) THEN json_extract(changes, '$.contact_id')"
+	    " END = ?1)");
 	for (i = 0; i < NHELD; i++)
 		if (held[i].entity != NULL &&
 		    has(&s->cols, held[i].table, held[i].column) &&
@@ -318,6 +344,40 @@ add_privacy(struct crm_db *db, sqlite3_int64 id, const char *emails,
 	return err;
 }
 
+/*
+ * Each ticket in doc's "tickets" with its whole thread, "comments", and
+ * the attachments of its comments, "attachments", where kept.
+ */
+static struct crm_error *
+add_threads(struct crm_db *db, const struct schema *s, cJSON *doc)
+{
+	static const char *const sql[] = {
+		"SELECT * FROM ticket_comments WHERE ticket_id = ?1"
+		" ORDER BY id",
+		"SELECT a.* FROM ticket_attachments a JOIN ticket_comments c"
+		" ON c.id = a.comment_id WHERE c.ticket_id = ?1 ORDER BY a.id",
+	};
+	static const char *const keys[] = { "comments", "attachments" };
+	struct crm_error *err = NULL;
+	sqlite3_int64 id;
+	sqlite3_stmt *st;
+	cJSON *t;
+	int i, n;
+
+	n = !has(&s->cols, "ticket_comments", "ticket_id") ? 0 :
+	    !has(&s->cols, "ticket_attachments", "comment_id") ? 1 : 2;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItem(doc, "tickets")) {
+		id = (sqlite3_int64)cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(t, "id"));
+		for (i = 0; i < n && err == NULL; i++)
+			if ((err = prepare_q(db, sql[i], id, NULL, &st)) ==
+			    NULL)
+				err = add_rows(db, st,
+				    cJSON_AddArrayToObject(t, keys[i]), 0);
+	}
+	return err;
+}
+
 /* The rows of the held tables, then "events". */
 static struct crm_error *
 add_held(struct crm_db *db, const struct schema *s, sqlite3_int64 id,
@@ -376,9 +436,10 @@ crm_privacy_export(struct crm_db *db, sqlite3_int64 id, cJSON **doc)
 	if ((err = load_schema(db, &s)) == NULL &&
 	    (err = add_privacy(db, id, emails, *doc)) == NULL &&
 	    (err = aliases(db, id, &terms, cJSON_AddArrayToObject(*doc,
-	    "merged_ids"))) == NULL)
-		err = add_held(db, &s, id, emails, crm_buf_str(&terms),
-		    *doc);
+	    "merged_ids"))) == NULL &&
+	    (err = add_held(db, &s, id, emails, crm_buf_str(&terms),
+	    *doc)) == NULL)
+		err = add_threads(db, &s, *doc);
 	if (err != NULL) {
 		cJSON_Delete(*doc);
 		*doc = NULL;
@@ -500,8 +561,12 @@ erase_held(struct crm_db *db, const struct schema *s, sqlite3_int64 id)
 		    erase[i].field))
 			value = "";
 		crm_buf_reset(&sql);
-		crm_buf_addf(&sql, "UPDATE %s SET %s = ?2 WHERE %s = ?1",
-		    erase[i].table, erase[i].field, erase[i].column);
+		crm_buf_addf(&sql, "UPDATE %s SET %s = ?2 WHERE ",
+		    erase[i].table, erase[i].field);
+		if (erase[i].where != NULL)
+			crm_buf_adds(&sql, erase[i].where);
+		else
+			crm_buf_addf(&sql, "%s = ?1", erase[i].column);
 		err = exec_q(db, sql.buf, id, value);
 	}
 	crm_buf_release(&sql);
@@ -547,6 +612,11 @@ forget(struct crm_db *db, const struct schema *s, sqlite3_int64 id,
 	if ((err = aliases(db, id, &terms, NULL)) != NULL ||
 	    (err = erase_events(db, s, rec, id, emails,
 	    crm_buf_str(&terms))) != NULL ||
+	    /* The Message-IDs mail in threads the contact's tickets by. */
+	    (has(&s->cols, "ticket_mail_refs", "ticket_id") &&
+	    (err = exec_q(db, "DELETE FROM ticket_mail_refs WHERE ticket_id"
+	    " IN (SELECT id FROM tickets WHERE contact_id = ?1)", id,
+	    NULL)) != NULL) ||
 	    (err = erase_held(db, s, id)) != NULL ||
 	    (err = exec_q(db, "DELETE FROM suppressions WHERE email IN"
 	    " (SELECT value FROM json_each(?2))", id, emails)) != NULL ||

@@ -13,6 +13,10 @@ static const struct crm_migration migrations[] = {
 	{ "deal", crm_deal_schema_1 },
 	{ "money", crm_money_schema_1 },
 	{ "ticket", crm_ticket_schema_1 },
+	{ "kb", crm_kb_schema_1 },
+	{ "ticket", crm_ticket_schema_2 },
+	{ "sla", crm_sla_schema_1 },
+	{ "ticket_ingest", crm_ticket_ingest_schema_1 },
 };
 
 const struct crm_migration *

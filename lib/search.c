@@ -102,6 +102,12 @@ add_string(struct crm_buf *out, const char *s, size_t n)
 	crm_buf_addch(out, '"');
 }
 
+void
+crm_search_quote(struct crm_buf *out, const char *s, size_t n)
+{
+	add_string(out, s, n);
+}
+
 /*
  * The last word is written ("w" OR "w"*): it matches as a prefix, and a
  * whole word, matching twice, ranks above a word it only begins.  The

@@ -65,7 +65,9 @@ const char *const crm_ticket_columns[] = {
 	"id", "subject", "contact", "contact_id", "status", "priority",
 	"queue", "channel", "assignee", "created_at", "updated_at",
 	"first_response_at", "resolved_at", "closed_at", "csat",
-	"csat_comment", "message_id", NULL
+	"csat_comment", "message_id", "first_response_due",
+	"next_response_due", "next_response_at", "resolution_due", "due",
+	"breached", NULL
 };
 
 const char *const crm_ticket_table_columns[] = {
@@ -88,7 +90,9 @@ const char *const crm_ticket_priorities[] = {
 
 enum { C_ID, C_SUBJECT, C_CONTACT, C_CONTACT_ID, C_STATUS, C_PRIORITY,
 	C_QUEUE, C_CHANNEL, C_ASSIGNEE, C_CREATED, C_UPDATED, C_FIRST,
-	C_RESOLVED, C_CLOSED, C_CSAT, C_CSAT_COMMENT, C_MESSAGE_ID, NCOLS };
+	C_RESOLVED, C_CLOSED, C_CSAT, C_CSAT_COMMENT, C_MESSAGE_ID,
+	C_FIRST_DUE, C_NEXT_DUE, C_NEXT_AT, C_RESOLUTION_DUE, C_DUE,
+	C_BREACHED, NCOLS };
 
 /* The SQL of each column, over tickets t LEFT JOIN contacts c. */
 static const char *const sel[NCOLS] = {
@@ -97,18 +101,25 @@ static const char *const sel[NCOLS] = {
 	"t.status", "t.priority", "t.queue", "t.channel", "t.assignee",
 	"t.created_at", "t.updated_at", "t.first_response_at",
 	"t.resolved_at", "t.closed_at", "t.csat", "t.csat_comment",
-	"t.message_id"
+	"t.message_id", "t.first_response_due", "t.next_response_due",
+	"t.next_response_at", "t.resolution_due", "t.sla_due",
+	/* crm_now() honours CRM_NOW (ticket_sla.c registers it). */
+	"(t.sla_breach_at IS NOT NULL AND t.sla_breach_at <= crm_now())"
 };
 
 static const enum crm_ftype types[NCOLS] = {
 	CRM_FT_INT, CRM_FT_TEXT, CRM_FT_TEXT, CRM_FT_INT, CRM_FT_TEXT,
 	CRM_FT_TEXT, CRM_FT_TEXT, CRM_FT_TEXT, CRM_FT_TEXT, CRM_FT_TIME,
 	CRM_FT_TIME, CRM_FT_TIME, CRM_FT_TIME, CRM_FT_TIME, CRM_FT_INT,
-	CRM_FT_TEXT, CRM_FT_TEXT
+	CRM_FT_TEXT, CRM_FT_TEXT, CRM_FT_TIME, CRM_FT_TIME, CRM_FT_TIME,
+	CRM_FT_TIME, CRM_FT_TIME, CRM_FT_BOOL
 };
 
 static struct crm_field fields[NCOLS];
 static struct crm_fieldset fs = { fields, 0, NULL };
+/* For --sort: priorities by rank, low to urgent, not by name. */
+static struct crm_field sort_fields[NCOLS];
+static struct crm_fieldset sort_fs = { sort_fields, 0, NULL };
 
 const struct crm_fieldset *
 crm_ticket_fieldset(void)
@@ -123,6 +134,11 @@ crm_ticket_fieldset(void)
 		fields[i].type = types[i];
 	}
 	fs.n = NCOLS;
+	memcpy(sort_fields, fields, sizeof(fields));
+	sort_fields[C_PRIORITY].sql = "CASE t.priority WHEN 'low' THEN 0"
+	    " WHEN 'normal' THEN 1 WHEN 'high' THEN 2 WHEN 'urgent' THEN 3"
+	    " END";
+	sort_fs.n = NCOLS;
 	return &fs;
 }
 
@@ -152,7 +168,8 @@ row_record(sqlite3_stmt *st)
 
 	for (i = 0; i < NCOLS; i++)
 		cJSON_AddItemToObject(rec, crm_ticket_columns[i],
-		    crm_db_column_json(st, i));
+		    i == C_BREACHED ? cJSON_CreateBool(sqlite3_column_int(st,
+		    i)) : crm_db_column_json(st, i));
 	return rec;
 }
 
@@ -171,6 +188,8 @@ query(struct crm_db *db, const struct crm_filter *f, const char *order,
 	cJSON *rec;
 	int i, n = 1, rc, stop = 0;
 
+	if ((err = crm_ticket_sla_functions(db)) != NULL)
+		return err;
 	crm_buf_adds(&sql, "SELECT ");
 	for (i = 0; i < NCOLS; i++)
 		crm_buf_addf(&sql, "%s%s", i ? ", " : "", sel[i]);
@@ -301,8 +320,9 @@ crm_ticket_list(struct crm_db *db, const struct crm_ticket_query *q,
 		err = crm_error_prefix(err, "--where");
 		goto done;
 	}
-	if ((err = crm_sort_compile(q->sort ? q->sort : "",
-	    crm_ticket_fieldset(), "t.id", &order)) != NULL) {
+	crm_ticket_fieldset();
+	if ((err = crm_sort_compile(q->sort ? q->sort : "", &sort_fs,
+	    "t.id", &order)) != NULL) {
 		err = crm_error_prefix(err, "--sort");
 		goto done;
 	}

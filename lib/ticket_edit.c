@@ -107,8 +107,9 @@ apply(struct crm_db *db, sqlite3_int64 id, const cJSON *old,
 	for (i = 0; i < nb; i++)
 		crm_db_bind_text(st, (int)i + 1, bind[i]);
 	sqlite3_bind_int64(st, (int)nb + 1, id);
-	if ((err = crm_db_step_done(db, st)) == NULL)
-		err = crm_db_event(db, "ticket", id, action, ch);
+	if ((err = crm_db_step_done(db, st)) == NULL &&
+	    (err = crm_db_event(db, "ticket", id, action, ch)) == NULL)
+		err = crm_ticket_sla_refresh(db, id);
 done:
 	cJSON_Delete(ch);
 	crm_buf_release(&sql);
@@ -279,6 +280,7 @@ crm_ticket_open(struct crm_db *db, const struct crm_ticket_new *t,
 		return err;
 	*id = sqlite3_last_insert_rowid(db->sql);
 	if ((err = open_body(db, *id, cid, t->body)) == NULL &&
+	    (err = crm_ticket_sla_refresh(db, *id)) == NULL &&
 	    (err = crm_ticket_get(db, *id, 0, &rec)) == NULL)
 		err = crm_db_event(db, "ticket", *id, "open", rec);
 	cJSON_Delete(rec);
@@ -451,6 +453,46 @@ crm_ticket_reopen(struct crm_db *db, sqlite3_int64 id)
 		    "reopen", changes_new(rec), 0, NULL);
 	cJSON_Delete(rec);
 	return err;
+}
+
+static struct crm_error *
+set_one(struct crm_db *db, sqlite3_int64 id, struct set *s,
+    const char *action, int *changed)
+{
+	struct crm_error *err;
+	cJSON *rec;
+
+	if ((err = crm_ticket_get(db, id, 0, &rec)) != NULL)
+		return err;
+	if (strcmp(str(rec, "status"), "closed") == 0)
+		err = closed(id);
+	else
+		err = apply(db, id, rec, s, 1, action, changes_new(rec), 0,
+		    changed);
+	cJSON_Delete(rec);
+	return err;
+}
+
+struct crm_error *
+crm_ticket_priority(struct crm_db *db, sqlite3_int64 id,
+    const char *priority, int *changed)
+{
+	struct set s = { "priority", priority };
+	struct crm_error *err;
+
+	if ((err = bad_value("priority", priority, crm_ticket_priorities,
+	    "low, normal, high or urgent")) != NULL)
+		return err;
+	return set_one(db, id, &s, "priority", changed);
+}
+
+struct crm_error *
+crm_ticket_queue(struct crm_db *db, sqlite3_int64 id, const char *queue,
+    int *changed)
+{
+	struct set s = { "queue", blank(queue) ? NULL : queue };
+
+	return set_one(db, id, &s, "queue", changed);
 }
 
 struct crm_error *

@@ -23,10 +23,10 @@ expect_out 'id  subject          contact   status  priority  queue    assignee  
  3  Password reset   Ada       new     low       support  alice     2026-11-22T09:00:00Z' \
     "table: the default columns"
 run crm-ticket list -o csv
-expect_out 'id,subject,contact,contact_id,status,priority,queue,channel,assignee,created_at,updated_at,first_response_at,resolved_at,closed_at,csat,csat_comment,message_id
-1,Printer on fire,Ada,1,new,urgent,support,email,alice,2026-11-20T09:00:00Z,2026-11-22T12:00:00Z,,,,,,
-2,"Invoice, wrong","Bob, Jr.",2,new,normal,billing,email,,2026-11-21T09:00:00Z,2026-11-21T09:00:00Z,,,,,,
-3,Password reset,Ada,1,new,low,support,email,alice,2026-11-22T09:00:00Z,2026-11-22T12:00:00Z,,,,,,' \
+expect_out 'id,subject,contact,contact_id,status,priority,queue,channel,assignee,created_at,updated_at,first_response_at,resolved_at,closed_at,csat,csat_comment,message_id,first_response_due,next_response_due,next_response_at,resolution_due,due,breached
+1,Printer on fire,Ada,1,new,urgent,support,email,alice,2026-11-20T09:00:00Z,2026-11-22T12:00:00Z,,,,,,,,,,,,false
+2,"Invoice, wrong","Bob, Jr.",2,new,normal,billing,email,,2026-11-21T09:00:00Z,2026-11-21T09:00:00Z,,,,,,,,,,,,false
+3,Password reset,Ada,1,new,low,support,email,alice,2026-11-22T09:00:00Z,2026-11-22T12:00:00Z,,,,,,,,,,,,false' \
     "csv: every field, quoted where needed"
 run crm-ticket list -o tsv --fields id,subject,queue
 expect_out "$(printf 'id\tsubject\tqueue\n1\tPrinter on fire\tsupport\n2\tInvoice, wrong\tbilling\n3\tPassword reset\tsupport')" \
