@@ -174,7 +174,10 @@ decimal(const char *s, int64_t *ip, const char **fp, size_t *nf)
 {
 	size_t n = 0;
 
+	/* Set before any return: crm_rate_parse reads them after -2. */
 	*ip = 0;
+	*fp = s;
+	*nf = 0;
 	if (!isdigit((unsigned char)*s))
 		return -1;
 	while (*s == '0' && isdigit((unsigned char)s[1]))

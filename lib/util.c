@@ -250,9 +250,15 @@ void
 crm_time_format(time_t t, char out[CRM_TIME_LEN])
 {
 	struct tm tm;
+	char tmp[96];
 
+	/* Not strftime's %Y: it writes year 26 as "26", not "0026". */
 	gmtime_r(&t, &tm);
-	strftime(out, CRM_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
+	memcpy(out, tmp, CRM_TIME_LEN - 1);
+	out[CRM_TIME_LEN - 1] = '\0';
 }
 
 /* Parse an absolute ISO 8601 time into t; -1 if s is not one. */
@@ -377,6 +383,10 @@ crm_time_parse(const char *s, char out[CRM_TIME_LEN], int *is_day)
 		} else
 			return -1;
 	} else if (parse_absolute(s, &t, &day) != 0)
+		return -1;
+	/* Only what four digits of year can write ("+9000y" cannot). */
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 1 ||
+	    tm.tm_year + 1900 > 9999)
 		return -1;
 	crm_time_format(t, out);
 	if (is_day != NULL)

@@ -223,6 +223,13 @@ test_rates(void)
 	err = crm_rate_parse("0.0000000000001", &r);
 	ok(err != NULL, "more than 12 decimals are refused");
 	crm_error_free(err);
+	/* Found by tests/fuzz/money_fuzz.c: a long integer part read the
+	 * fraction through an unset pointer. */
+	err = crm_rate_parse("12345678901234567890.5", &r);
+	is_str(err ? err->msg : NULL, "invalid rate \"12345678901234567890.5\": "
+	    "at most 18 digits, 12 of them after the point",
+	    "an integer part of 20 digits is refused");
+	crm_error_free(err);
 
 	is_int(conv(10000, "EUR", "USD", "1.08", 0), 10800,
 	    "EUR 100.00 at 1.08 is USD 108.00");

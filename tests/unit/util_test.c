@@ -53,6 +53,12 @@ main(void)
 	is_str(t("2026-11-01T25:00"), "invalid", "hour 25");
 	is_str(t("2026-11-01junk"), "invalid", "trailing text");
 	is_str(t(""), "invalid", "empty");
+	/* Found by tests/fuzz/time_fuzz.c: years before 1000 came out as
+	 * "26-11-22T...", and "+9000y" ran past four digits. */
+	is_str(t("0026-11-22T10:00"), "0026-11-22T10:00:00Z",
+	    "a year before 1000 keeps four digits");
+	is_str(t("+9000y"), "invalid", "past year 9999");
+	is_str(t("-2100y"), "invalid", "before year 1");
 
 	is_str(crm_suggest("stag", fields, 5), "stage", "stag → stage");
 	is_str(crm_suggest("emial", fields, 5), "email", "emial → email");
