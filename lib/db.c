@@ -95,20 +95,31 @@ crm_db_error(struct crm_db *db, int rc)
 {
 	const char *msg = db != NULL && db->sql != NULL ?
 	    sqlite3_errmsg(db->sql) : sqlite3_errstr(rc);
-	int code = rc & 0xff;
+	int code = rc & 0xff, sys;
 
+	sys = db != NULL && db->sql != NULL ?
+	    sqlite3_system_errno(db->sql) : 0;
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
 		return crm_error_new(CRM_EXIT_TEMPFAIL,
 		    "%s: database is busy, try again later",
 		    db != NULL ? db->path : "database");
+	/* The file may be writable: WAL needs its -wal and -shm beside it. */
+	if (rc == SQLITE_READONLY_DIRECTORY)
+		return crm_error_new(CRM_EXIT_FAIL, "%s: the directory of the "
+		    "database is read-only", db->path);
 	if (code == SQLITE_READONLY)
 		return crm_error_new(CRM_EXIT_FAIL,
 		    "%s: database is read-only", db->path);
 	if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
 		return crm_error_new(CRM_EXIT_FAIL,
 		    "%s: file is not a crm database or is corrupt", db->path);
-	if (code == SQLITE_FULL)
+	if (code == SQLITE_FULL || (code == SQLITE_IOERR &&
+	    (sys == ENOSPC || sys == EDQUOT)))
 		return crm_error_new(CRM_EXIT_FAIL, "%s: disk full", db->path);
+	/* "disk I/O error" alone hides the cause: a file size limit, ... */
+	if (code == SQLITE_IOERR && sys != 0)
+		return crm_error_new(CRM_EXIT_FAIL, "%s: %s: %s", db->path,
+		    msg, strerror(sys));
 	return crm_error_new(CRM_EXIT_FAIL, "%s: %s",
 	    db != NULL ? db->path : "database", msg);
 }
