@@ -115,7 +115,7 @@ bench-deals: all
 deps:
 	@if command -v apt-get >/dev/null 2>&1; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		pkgs="build-essential pkg-config clang libsqlite3-dev libcsv-dev libcjson-dev libcurl4-openssl-dev sqlite3 jq mandoc shellcheck perl zsh fish valgrind sqlite-utils time"; \
+		pkgs="build-essential pkg-config clang libsqlite3-dev libcsv-dev libcjson-dev libcurl4-openssl-dev sqlite3 jq mandoc shellcheck perl zsh fish valgrind sqlite-utils time python3-aiosmtpd"; \
 		if dpkg-query -W -f='$${Status}\n' $$pkgs 2>/dev/null | grep -vq 'install ok installed' || \
 		   [ "$$(dpkg-query -W -f='$${Status}\n' $$pkgs 2>/dev/null | wc -l)" -ne "$$(echo $$pkgs | wc -w)" ]; then \
 			$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
@@ -145,8 +145,15 @@ uninstall:
 	for m in $(MAN7); do rm -f $(DESTDIR)$(MANDIR)/man7/$${m##*/}; done
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/crm $(DESTDIR)$(ZSHCOMPDIR)/_crm $(DESTDIR)$(FISHCOMPDIR)/crm.fish
 
-clean:
-	rm -rf build build-san bin
+# libFuzzer harnesses (tests/fuzz/): built with clang into build-fuzz/,
+# each run FUZZ_SECONDS; `make fuzz FUZZ=csv` runs one.  make check runs
+# them 3 s each (tests/9100-fuzz.t).
+FUZZ_SECONDS = 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ)
 
-.PHONY: all bin check check-valgrind lint demo bench deps install uninstall clean
+clean:
+	rm -rf build build-san build-fuzz bin
+
+.PHONY: all bin check check-valgrind lint demo bench deps install uninstall clean fuzz
 .SECONDARY:
