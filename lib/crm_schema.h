@@ -25,5 +25,6 @@ extern const char crm_pipeline_schema_1[];	/* pipelines, stages */
 extern const char crm_deal_schema_1[];		/* deals, tags, history */
 extern const char crm_money_schema_1[];		/* rates */
 extern const char crm_ticket_schema_1[];	/* tickets, comments */
+extern const char crm_search_schema_2[];	/* search_backlog */
 
 #endif

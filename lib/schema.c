@@ -13,6 +13,7 @@ static const struct crm_migration migrations[] = {
 	{ "deal", crm_deal_schema_1 },
 	{ "money", crm_money_schema_1 },
 	{ "ticket", crm_ticket_schema_1 },
+	{ "search backlog", crm_search_schema_2 },
 };
 
 const struct crm_migration *
