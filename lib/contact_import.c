@@ -159,19 +159,6 @@ row_values(struct imp *im, const struct imp_vals *v, sqlite3_int64 co,
  * the pairs not bound are NULL and left out.
  */
 static struct crm_error *
-tag_flush(struct imp *im)
-{
-	struct crm_error *err;
-
-	if (im->ntags == 0)
-		return NULL;
-	err = imp_step(im, im->tagbatch);
-	sqlite3_clear_bindings(im->tagbatch);
-	im->ntags = 0;
-	return err;
-}
-
-static struct crm_error *
 tag_batch(struct imp *im, sqlite3_int64 id, const char *tag)
 {
 	struct crm_buf q = CRM_BUF_INIT;
@@ -193,7 +180,7 @@ tag_batch(struct imp *im, sqlite3_int64 id, const char *tag)
 	sqlite3_bind_text(im->tagbatch, 2 * im->ntags + 2, tag, -1,
 	    SQLITE_TRANSIENT);
 	if (++im->ntags == IMP_BATCH)
-		return tag_flush(im);
+		return imp_batch_step(im, im->tagbatch, &im->ntags);
 	return NULL;
 }
 
@@ -536,9 +523,7 @@ rows(struct imp *im, struct imp_row *row, int rc, struct crm_error *err)
 		if ((err = store(im, row, &v)) != NULL)
 			return err;
 	}
-	if ((err = imp_flush(im)) != NULL)
-		return err;
-	return tag_flush(im);
+	return imp_flush(im);
 }
 
 /*

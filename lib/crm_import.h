@@ -273,11 +273,14 @@ void	 imp_bind_values(struct imp *im, sqlite3_stmt *st, int base,
 	    const struct imp_rowvals *r, int copy);
 /*
  * Bulk: a new contact into the batch, under an id given here (*id);
- * the batch is written when full, and by imp_flush().
+ * the batch is written when full, and by imp_flush(), which writes the
+ * tags' batch too.
  */
 struct crm_error *imp_batch_add(struct imp *im, const struct imp_rowvals *r,
 	    sqlite3_int64 *id);
 struct crm_error *imp_flush(struct imp *im);
+/* Write the *n rows bound to batch st, if any; *n becomes 0. */
+struct crm_error *imp_batch_step(struct imp *im, sqlite3_stmt *st, int *n);
 /* Step st once and reset it; an error unless done or a row. */
 struct crm_error *imp_step(struct imp *im, sqlite3_stmt *st);
 /*

@@ -271,18 +271,29 @@ batch_prepare(struct imp *im)
 	return err;
 }
 
+/* Write the n rows bound to batch st, if any, and start it afresh. */
+struct crm_error *
+imp_batch_step(struct imp *im, sqlite3_stmt *st, int *n)
+{
+	struct crm_error *err;
+
+	if (*n == 0)
+		return NULL;
+	err = imp_step(im, st);
+	sqlite3_clear_bindings(st);
+	*n = 0;
+	return err;
+}
+
 struct crm_error *
 imp_flush(struct imp *im)
 {
 	struct crm_error *err;
 
-	if (im->nbatch == 0)
-		return NULL;
-	err = imp_step(im, im->batch);
-	sqlite3_clear_bindings(im->batch);
-	im->nbatch = 0;
+	if ((err = imp_batch_step(im, im->batch, &im->nbatch)) != NULL)
+		return err;
 	im->arena_len = 0;
-	return err;
+	return imp_batch_step(im, im->tagbatch, &im->ntags);
 }
 
 struct crm_error *
