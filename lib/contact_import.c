@@ -550,28 +550,6 @@ start(struct imp *im, struct imp_row *row, int *rc, struct crm_error **rowerr)
 	return err;
 }
 
-/*
- * Into an empty table, with no other connection to the database, the
- * import writes with a rollback journal: the pages it adds need no
- * journal, so each is written once, where through the WAL it is written
- * twice (the log, then the checkpoint at commit), a fifth of the time at
- * a million rows.  Readers wait for the import meanwhile; with another
- * connection open, the import keeps WAL.  1: switched.
- */
-static int
-journal_for_load(struct crm_db *db)
-{
-	sqlite3_stmt *st;
-	int empty = 0;
-
-	if (sqlite3_prepare_v2(db->sql, "SELECT NOT EXISTS (SELECT 1"
-	    " FROM contacts)", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		empty = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return empty && crm_db_journal(db, 0);
-}
-
 static void
 imp_release(struct imp *im)
 {
@@ -630,7 +608,8 @@ crm_contact_import(struct crm_db *db, FILE *fp,
 	 * on SQLite opens a statement journal for each INSERT, which costs
 	 * more than the INSERT.  The pragma works outside a transaction only.
 	 */
-	journal = !o->upsert && !o->dry_run && journal_for_load(db);
+	journal = !o->upsert && !o->dry_run &&
+	    crm_db_journal_for_load(db, "contacts");
 	if ((err = crm_db_exec(db, "PRAGMA foreign_keys = OFF")) != NULL ||
 	    (err = crm_db_begin(db)) != NULL)
 		goto done;

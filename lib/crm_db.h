@@ -100,6 +100,14 @@ struct crm_error *crm_db_event(struct crm_db *db, const char *entity,
  * the database is in the asked mode afterwards.
  */
 int	 crm_db_journal(struct crm_db *db, int wal);
+/*
+ * Before a load into table: when it is empty and no other connection has
+ * the database open, a rollback journal (crm_db_journal()), under which
+ * the pages the load adds are written once, where WAL writes them twice
+ * (the log, then the checkpoint at commit).  Readers wait for the load
+ * meanwhile.  1: switched; switch back with crm_db_journal(db, 1).
+ */
+int	 crm_db_journal_for_load(struct crm_db *db, const char *table);
 
 /*
  * Bulk writes: drop the triggers whose names are like pattern (LIKE, with

@@ -521,3 +521,22 @@ crm_db_journal(struct crm_db *db, int wal)
 	sqlite3_busy_timeout(db->sql, db->busy_ms);
 	return ok;
 }
+
+int
+crm_db_journal_for_load(struct crm_db *db, const char *table)
+{
+	sqlite3_stmt *st;
+	char *sql;
+	int empty = 0;
+
+	sql = sqlite3_mprintf("SELECT NOT EXISTS (SELECT 1 FROM \"%w\")",
+	    table);
+	if (sql != NULL && sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) ==
+	    SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			empty = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_free(sql);
+	return empty && crm_db_journal(db, 0);
+}
