@@ -141,11 +141,13 @@ summary(const struct crm_import_opts *o, const struct crm_import_stats *st,
 		fprintf(stderr, ", companies created %ld", st->companies);
 	fputs(o->dry_run ? " (nothing written)\n" : "\n", stderr);
 	if (verbose)
-		fprintf(stderr, "%s; load %.2f s, indexes %.2f s, search index "
-		    "%.2f s, commit %.2f s\n", st->bulk ?
-		    "bulk: indexes rebuilt after the load" :
+		fprintf(stderr, "%s; load %.2f s, indexes %.2f s, %s %.2f s, "
+		    "commit %.2f s\n", st->bulk ?
+		    "bulk: indexes rebuilt after the load, the search index "
+		    "left to the next search" :
 		    "live: keys looked up row by row",
-		    st->seconds[0], st->seconds[1], st->seconds[2],
+		    st->seconds[0], st->seconds[1], st->bulk ?
+		    "suppressions" : "search index", st->seconds[2],
 		    st->seconds[3]);
 }
 

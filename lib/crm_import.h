@@ -209,6 +209,9 @@ void	 imp_json_string(struct crm_buf *b, const char *s, size_t n);
 #define IMP_MAX_IDS		1000	/* updated ids listed in the event */
 #define IMP_BLOOM_MIN	(1u << 20)	/* bits */
 #define IMP_BLOOM_MAX	(1u << 26)	/* bits: 8 MB */
+#define IMP_BATCH	64		/* bulk: rows an INSERT writes */
+#define IMP_VALUES	16		/* S_INS's 15 values and the id */
+#define IMP_ARENA	(1u << 20)	/* bulk: the batch's copies */
 
 enum {
 	S_INS, S_MERGE, S_TAG, S_LINE_ADD, S_LINE_FIND, S_SUS_ADD, S_CO_FIND,
@@ -232,6 +235,12 @@ struct imp {
 	struct imp_norm	*nm;
 	const struct imp_col *cols;
 	int		 bulk;
+	sqlite3_stmt	*batch;		/* bulk: IMP_BATCH rows at a time */
+	int		 nbatch;	/* rows bound to it */
+	char		*arena;		/* its strings */
+	size_t		 arena_len;
+	sqlite3_stmt	*tagbatch;	/* bulk: IMP_BATCH tags at a time */
+	int		 ntags;		/* tags bound to it */
 	sqlite3_int64	 first_id, last_id, delta;
 	int		 have_delta;
 	char		 now[CRM_TIME_LEN];
@@ -240,6 +249,7 @@ struct imp {
 	uint64_t	 mask;
 	struct imp_slot	*cache;
 	struct crm_strv	 indexes;	/* bulk: the CREATE INDEX statements */
+	struct crm_strv	 triggers;	/* bulk: the suppression triggers */
 	cJSON		*upd_ids;
 	struct crm_search_bulk search;	/* indexed once, at the end */
 	struct crm_buf	 msg;
@@ -249,6 +259,28 @@ struct imp {
 /* Add key to the filter; 1 when it may have been added before. */
 int	 imp_bloom_seen(struct imp *im, const char *s, int fold,
 	    uint64_t seed);
+/* A contact's values in the order of S_INS's ?1-?15; strings borrowed. */
+struct imp_rowvals {
+	const char	*s[15];		/* NULL: SQL NULL; [4], [11] unused */
+	sqlite3_int64	 co;		/* ?5, the company; 0: NULL */
+	int		 opt_in;	/* ?12; -1: NULL */
+};
+/*
+ * Bind r to st's parameters base+1 to base+15: the strings borrowed, or
+ * with copy, copied to last until the batch is written.
+ */
+void	 imp_bind_values(struct imp *im, sqlite3_stmt *st, int base,
+	    const struct imp_rowvals *r, int copy);
+/*
+ * Bulk: a new contact into the batch, under an id given here (*id);
+ * the batch is written when full, and by imp_flush(), which writes the
+ * tags' batch too.
+ */
+struct crm_error *imp_batch_add(struct imp *im, const struct imp_rowvals *r,
+	    sqlite3_int64 *id);
+struct crm_error *imp_flush(struct imp *im);
+/* Write the *n rows bound to batch st, if any; *n becomes 0. */
+struct crm_error *imp_batch_step(struct imp *im, sqlite3_stmt *st, int *n);
 /* Step st once and reset it; an error unless done or a row. */
 struct crm_error *imp_step(struct imp *im, sqlite3_stmt *st);
 /*
@@ -278,8 +310,6 @@ struct crm_error *imp_co_find(struct imp *im, const char *name,
 /* The id of the company a person names, made when there is none. */
 struct crm_error *imp_company_id(struct imp *im, const char *name,
 	    sqlite3_int64 *id);
-/* Bind s, else dflt, else NULL (borrowed until the step). */
-void	 imp_bind(sqlite3_stmt *st, int i, const char *s, const char *dflt);
 /* A bad row: counted, reported, kept for --rejects; err is taken. */
 void	 imp_reject(struct imp *im, const char *raw, size_t n,
 	    struct crm_error *err);

@@ -75,4 +75,12 @@ struct crm_error *crm_privacy_unsubscribe(struct crm_db *db,
 struct crm_error *crm_privacy_subscribe(struct crm_db *db, const char *ref,
 	    const struct crm_consent *c, int *changed);
 
+/*
+ * Apply the suppression list to the contacts whose id is first_id or
+ * more, as the triggers do row by row: for a loader that dropped the
+ * triggers named like "contacts\_suppressed\_%" while it wrote.
+ */
+struct crm_error *crm_privacy_suppress_since(struct crm_db *db,
+	    sqlite3_int64 first_id);
+
 #endif

@@ -29,5 +29,6 @@ extern const char crm_kb_schema_1[];		/* kb_articles, kb_fts */
 extern const char crm_ticket_schema_2[];	/* tickets' SLA due times */
 extern const char crm_sla_schema_1[];	/* sla_policies, calendars ... */
 extern const char crm_ticket_ingest_schema_1[];	/* attachments, mail refs */
+extern const char crm_search_schema_2[];	/* search_backlog */
 
 #endif

@@ -71,14 +71,21 @@ struct crm_error *crm_search_rebuild(struct crm_db *db);
  *	crm_search_bulk_release(&b);	  always, also after a failure
  *
  * A rollback undoes it all.
+ *
+ * A loader of a million rows sets defer before resume: indexing them
+ * takes longer than loading them (15 s against 10), so resume only notes
+ * in search_backlog that the contacts added since suspend wait to be
+ * indexed, and the next search (crm_search_catch_up()) indexes them.
+ * Deferring needs no touched contacts; with some, resume indexes now.
  */
 struct crm_search_bulk {
 	struct crm_strv	 triggers;	/* the SQL of the dropped triggers */
 	sqlite3_int64	 last_id;	/* the highest contact id before */
 	struct crm_buf	 touched;	/* JSON array of ids: "[1,5" */
 	int		 suspended;
+	int		 defer;		/* leave the new ones for later */
 };
-#define CRM_SEARCH_BULK_INIT { CRM_STRV_INIT, 0, CRM_BUF_INIT, 0 }
+#define CRM_SEARCH_BULK_INIT { CRM_STRV_INIT, 0, CRM_BUF_INIT, 0, 0 }
 
 struct crm_error *crm_search_suspend(struct crm_db *db,
 	    struct crm_search_bulk *b);
@@ -86,5 +93,16 @@ void	 crm_search_touch(struct crm_search_bulk *b, sqlite3_int64 id);
 struct crm_error *crm_search_resume(struct crm_db *db,
 	    struct crm_search_bulk *b);
 void	 crm_search_bulk_release(struct crm_search_bulk *b);
+
+/*
+ * Index what a deferring loader left, in a transaction of its own (or
+ * the caller's); nothing to do is quick.  crm_search_contacts() calls it
+ * first.  A read-only database with a backlog is a CRM_EXIT_FAIL error.
+ */
+struct crm_error *crm_search_catch_up(struct crm_db *db);
+
+/* The contacts waiting: *after is the id above which they are, 0 for
+ * all of them, -1 when none waits. */
+struct crm_error *crm_search_backlog(struct crm_db *db, sqlite3_int64 *after);
 
 #endif

@@ -308,7 +308,7 @@ configure(struct crm_db *db)
 	if (*s == '\0' || *end != '\0' || ms < 0 || ms > INT_MAX)
 		return crm_error_new(CRM_EXIT_USAGE,
 		    "CRM_BUSY_TIMEOUT: invalid milliseconds \"%s\"", s);
-	sqlite3_busy_timeout(db->sql, (int)ms);
+	sqlite3_busy_timeout(db->sql, db->busy_ms = (int)ms);
 	/* Reading the header first: a file that is no database stays as is. */
 	if ((err = user_version(db, &v)) != NULL)
 		return err;
@@ -466,4 +466,88 @@ crm_db_column_json(sqlite3_stmt *st, int i)
 		return cJSON_CreateString(
 		    (const char *)sqlite3_column_text(st, i));
 	}
+}
+
+struct crm_error *
+crm_db_triggers_drop(struct crm_db *db, const char *pattern,
+    struct crm_strv *saved)
+{
+	struct crm_strv names = CRM_STRV_INIT;
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	size_t i;
+	char *sql;
+	int rc;
+
+	if ((err = crm_db_prepare(db, "SELECT name, sql FROM sqlite_schema"
+	    " WHERE type = 'trigger' AND name LIKE ?1 ESCAPE '\\'"
+	    " ORDER BY name", &st)) != NULL)
+		return err;
+	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		crm_strv_push(&names, (const char *)sqlite3_column_text(st, 0));
+		crm_strv_push(saved, (const char *)sqlite3_column_text(st, 1));
+	}
+	if (rc != SQLITE_DONE)
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	for (i = 0; i < names.n && err == NULL; i++) {
+		sql = sqlite3_mprintf("DROP TRIGGER \"%w\"", names.v[i]);
+		err = crm_db_exec(db, sql);
+		sqlite3_free(sql);
+	}
+	crm_strv_clear(&names);
+	return err;
+}
+
+struct crm_error *
+crm_db_triggers_restore(struct crm_db *db, struct crm_strv *saved)
+{
+	struct crm_error *err = NULL;
+	size_t i;
+
+	for (i = 0; i < saved->n && err == NULL; i++)
+		err = crm_db_exec(db, saved->v[i]);
+	if (err == NULL)
+		crm_strv_clear(saved);
+	return err;
+}
+
+int
+crm_db_journal(struct crm_db *db, int wal)
+{
+	const char *want = wal ? "wal" : "delete";
+	sqlite3_stmt *st;
+	int ok = 0;
+
+	if (db->readonly || db->in_tx)
+		return 0;
+	sqlite3_busy_timeout(db->sql, 0);
+	if (sqlite3_prepare_v2(db->sql, wal ? "PRAGMA journal_mode = WAL" :
+	    "PRAGMA journal_mode = DELETE", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		ok = strcmp((const char *)sqlite3_column_text(st, 0), want) ==
+		    0;
+	sqlite3_finalize(st);
+	sqlite3_busy_timeout(db->sql, db->busy_ms);
+	return ok;
+}
+
+int
+crm_db_journal_for_load(struct crm_db *db, const char *table)
+{
+	sqlite3_stmt *st;
+	char *sql;
+	int empty = 0;
+
+	sql = sqlite3_mprintf("SELECT NOT EXISTS (SELECT 1 FROM \"%w\")",
+	    table);
+	if (sql != NULL && sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) ==
+	    SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			empty = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_free(sql);
+	return empty && crm_db_journal(db, 0);
 }

@@ -666,3 +666,28 @@ crm_privacy_purge(struct crm_db *db)
 		return err;
 	return crm_db_step_done(db, st);
 }
+
+/*
+ * The suppression triggers' work for many contacts at once: a loader
+ * that drops the triggers "contacts\_suppressed\_%" for speed calls this
+ * for the ids it added before creating them again.
+ */
+struct crm_error *
+crm_privacy_suppress_since(struct crm_db *db, sqlite3_int64 first_id)
+{
+	struct crm_error *err;
+	sqlite3_stmt *st;
+
+	if ((err = crm_db_prepare(db, "UPDATE contacts SET opt_in = 0,"
+	    " unsubscribed_at = coalesce(unsubscribed_at, s.created_at),"
+	    " consent_source = CASE WHEN unsubscribed_at IS NULL"
+	    " THEN s.source ELSE consent_source END,"
+	    " consent_at = CASE WHEN unsubscribed_at IS NULL"
+	    " THEN s.created_at ELSE consent_at END"
+	    " FROM suppressions s"
+	    " WHERE s.email = contacts.email AND contacts.id >= ?1",
+	    &st)) != NULL)
+		return err;
+	sqlite3_bind_int64(st, 1, first_id);
+	return crm_db_step_done(db, st);
+}

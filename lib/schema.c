@@ -17,6 +17,7 @@ static const struct crm_migration migrations[] = {
 	{ "ticket", crm_ticket_schema_2 },
 	{ "sla", crm_sla_schema_1 },
 	{ "ticket_ingest", crm_ticket_ingest_schema_1 },
+	{ "search backlog", crm_search_schema_2 },
 };
 
 const struct crm_migration *

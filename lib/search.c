@@ -80,6 +80,15 @@ const char crm_search_schema_1[] =
 	" AFTER DELETE ON activities"
 	" BEGIN" REINDEX("OLD.contact_id") " END;";
 
+/*
+ * The documents a bulk load left for later (crm_search_resume() with
+ * defer): those of the contacts whose id is above after; 0 is the whole
+ * index.
+ */
+const char crm_search_schema_2[] =
+	"CREATE TABLE search_backlog (name TEXT PRIMARY KEY,"
+	" after INTEGER NOT NULL) WITHOUT ROWID;";
+
 static int
 blank(int c)
 {
@@ -168,6 +177,8 @@ crm_search_contacts(struct crm_db *db, const char *text, long limit,
 		err = crm_error_new(CRM_EXIT_USAGE, "nothing to search for");
 		goto done;
 	}
+	if ((err = crm_search_catch_up(db)) != NULL)
+		goto done;
 	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
 		goto done;
 	sqlite3_bind_text(st, 1, expr.buf, -1, SQLITE_STATIC);
@@ -187,47 +198,6 @@ done:
 	return err;
 }
 
-/* The SQL of the schema objects whose names are like pattern. */
-static struct crm_error *
-schema_sql(struct crm_db *db, const char *type, const char *pattern,
-    struct crm_strv *names, struct crm_strv *sqls)
-{
-	struct crm_error *err;
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((err = crm_db_prepare(db, "SELECT name, sql FROM sqlite_schema"
-	    " WHERE type = ?1 AND name LIKE ?2 ESCAPE '\\' ORDER BY name",
-	    &st)) != NULL)
-		return err;
-	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, pattern, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		crm_strv_push(names, (const char *)sqlite3_column_text(st, 0));
-		crm_strv_push(sqls, (const char *)sqlite3_column_text(st, 1));
-	}
-	if (rc != SQLITE_DONE)
-		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
-	return err;
-}
-
-/* Run "VERB \"name\"" (DROP TABLE, DROP TRIGGER) for each name. */
-static struct crm_error *
-drop_each(struct crm_db *db, const char *verb, const struct crm_strv *names)
-{
-	struct crm_error *err = NULL;
-	char *sql;
-	size_t i;
-
-	for (i = 0; i < names->n && err == NULL; i++) {
-		sql = sqlite3_mprintf("%s \"%w\"", verb, names->v[i]);
-		err = crm_db_exec(db, sql);
-		sqlite3_free(sql);
-	}
-	return err;
-}
-
 /*
  * Dropping and creating the table again is much faster than deleting
  * every document of an FTS5 table that keeps its own content.
@@ -235,25 +205,26 @@ drop_each(struct crm_db *db, const char *verb, const struct crm_strv *names)
 struct crm_error *
 crm_search_rebuild(struct crm_db *db)
 {
-	struct crm_strv names = CRM_STRV_INIT, sqls = CRM_STRV_INIT;
+	static const char sql[] = "SELECT sql FROM sqlite_schema"
+	    " WHERE type = 'table' AND name = 'contact_search'";
 	struct crm_error *err;
+	sqlite3_stmt *st;
+	char *create = NULL;
 
-	if ((err = schema_sql(db, "table", "contact\\_search", &names,
-	    &sqls)) != NULL)
-		goto done;
-	if (names.n != 1) {
-		err = crm_error_new(CRM_EXIT_FAIL, "%s: no search index",
+	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
+		return err;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		create = crm_xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (create == NULL)
+		return crm_error_new(CRM_EXIT_FAIL, "%s: no search index",
 		    db->path);
-		goto done;
-	}
-	if ((err = drop_each(db, "DROP TABLE", &names)) == NULL &&
-	    (err = crm_db_exec(db, sqls.v[0])) == NULL)
+	if ((err = crm_db_exec(db, "DROP TABLE contact_search")) == NULL &&
+	    (err = crm_db_exec(db, create)) == NULL)
 		err = crm_db_exec(db, "INSERT INTO contact_search"
 		    " (rowid, " DOC_COLS ") SELECT id, " DOC_COLS
 		    " FROM contact_search_docs");
-done:
-	crm_strv_clear(&names);
-	crm_strv_clear(&sqls);
+	free(create);
 	return err;
 }
 
@@ -300,17 +271,14 @@ last_id(struct crm_db *db, sqlite3_int64 *id)
 struct crm_error *
 crm_search_suspend(struct crm_db *db, struct crm_search_bulk *b)
 {
-	struct crm_strv names = CRM_STRV_INIT;
 	struct crm_error *err;
 
 	if (b->suspended)
 		return NULL;
 	if ((err = last_id(db, &b->last_id)) == NULL &&
-	    (err = schema_sql(db, "trigger", "contact\\_search\\_%", &names,
-	    &b->triggers)) == NULL &&
-	    (err = drop_each(db, "DROP TRIGGER", &names)) == NULL)
+	    (err = crm_db_triggers_drop(db, "contact\\_search\\_%",
+	    &b->triggers)) == NULL)
 		b->suspended = 1;
-	crm_strv_clear(&names);
 	return err;
 }
 
@@ -322,10 +290,10 @@ crm_search_touch(struct crm_search_bulk *b, sqlite3_int64 id)
 		    (long long)id);
 }
 
-struct crm_error *
-crm_search_resume(struct crm_db *db, struct crm_search_bulk *b)
+/* Index the contacts after id after, and those in touched (a JSON array). */
+static struct crm_error *
+index_since(struct crm_db *db, sqlite3_int64 after, const char *touched)
 {
-	/* ?1 the last id before, ?2 the ids touched: a few statements. */
 	static const char *const sql[] = {
 		"DELETE FROM contact_search WHERE rowid > ?1",
 		"DELETE FROM contact_search"
@@ -338,21 +306,42 @@ crm_search_resume(struct crm_db *db, struct crm_search_bulk *b)
 	sqlite3_stmt *st;
 	size_t i;
 
-	if (!b->suspended)
-		return NULL;
-	for (i = 0; i < b->triggers.n && err == NULL; i++)
-		err = crm_db_exec(db, b->triggers.v[i]);
-	if (b->touched.len == 0)
-		crm_buf_addch(&b->touched, '[');
-	crm_buf_addch(&b->touched, ']');
 	for (i = 0; i < 3 && err == NULL; i++) {
 		if ((err = crm_db_prepare(db, sql[i], &st)) != NULL)
 			break;
-		sqlite3_bind_int64(st, 1, b->last_id);
-		sqlite3_bind_text(st, 2, b->touched.buf, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 1, after);
+		sqlite3_bind_text(st, 2, touched, -1, SQLITE_STATIC);
 		err = crm_db_step_done(db, st);
 	}
-	crm_buf_reset(&b->touched);
+	return err;
+}
+
+struct crm_error *
+crm_search_resume(struct crm_db *db, struct crm_search_bulk *b)
+{
+	struct crm_error *err;
+	sqlite3_stmt *st;
+
+	if (!b->suspended)
+		return NULL;
+	if ((err = crm_db_triggers_restore(db, &b->triggers)) != NULL)
+		return err;
+	if (b->defer && b->touched.len == 0) {
+		/* The oldest backlog wins: it covers the newer one. */
+		if ((err = crm_db_prepare(db, "INSERT INTO search_backlog"
+		    " (name, after) VALUES ('contacts', ?1)"
+		    " ON CONFLICT (name) DO UPDATE"
+		    " SET after = min(after, excluded.after)", &st)) == NULL) {
+			sqlite3_bind_int64(st, 1, b->last_id);
+			err = crm_db_step_done(db, st);
+		}
+	} else {
+		if (b->touched.len == 0)
+			crm_buf_addch(&b->touched, '[');
+		crm_buf_addch(&b->touched, ']');
+		err = index_since(db, b->last_id, b->touched.buf);
+		crm_buf_reset(&b->touched);
+	}
 	if (err == NULL)
 		b->suspended = 0;
 	return err;
@@ -364,4 +353,53 @@ crm_search_bulk_release(struct crm_search_bulk *b)
 	crm_strv_clear(&b->triggers);
 	crm_buf_release(&b->touched);
 	b->suspended = 0;
+}
+
+struct crm_error *
+crm_search_backlog(struct crm_db *db, sqlite3_int64 *after)
+{
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	int rc;
+
+	*after = -1;
+	if ((err = crm_db_prepare(db, "SELECT after FROM search_backlog"
+	    " WHERE name = 'contacts'", &st)) != NULL)
+		return err;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*after = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
+struct crm_error *
+crm_search_catch_up(struct crm_db *db)
+{
+	struct crm_error *err;
+	sqlite3_int64 after;
+	int own = !db->in_tx;
+
+	if ((err = crm_search_backlog(db, &after)) != NULL || after < 0)
+		return err;
+	if (db->readonly)
+		return crm_error_new(CRM_EXIT_FAIL, "%s: the search index "
+		    "waits to be brought up to date after a bulk import, and "
+		    "the database is read-only", db->path);
+	if (own && (err = crm_db_begin(db)) != NULL)
+		return err;
+	/* Begun: another process may have caught up meanwhile. */
+	if ((err = crm_search_backlog(db, &after)) == NULL && after >= 0) {
+		if (after == 0)
+			err = crm_search_rebuild(db);
+		else
+			err = index_since(db, after, "[]");
+		if (err == NULL)
+			err = crm_db_exec(db, "DELETE FROM search_backlog");
+	}
+	if (own)
+		err = err == NULL ? crm_db_commit(db) :
+		    (crm_db_rollback(db), err);
+	return err;
 }
