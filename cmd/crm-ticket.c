@@ -61,6 +61,13 @@ static const struct cli_opt comment_opts[] = {
 	CLI_OPT_END
 };
 
+static const struct cli_opt update_opts[] = {
+	{ "priority", O_PRIORITY, "PRIORITY", "low, normal, high or urgent" },
+	{ "queue", O_QUEUE, "QUEUE", "the queue that handles it; \"\" for "
+	    "none" },
+	CLI_OPT_END
+};
+
 static const struct cli_opt assign_opts[] = {
 	{ "to", O_TO, "NAME", "the new assignee" },
 	{ "unassign", O_UNASSIGN, NULL, "remove the assignee" },
@@ -81,7 +88,8 @@ struct batch {
 	int		 write;
 	int		 print;		/* the records, after commit */
 	int		 thread;	/* with their comments */
-	const char	*arg;		/* assignee, status */
+	const char	*arg;		/* assignee, status, priority */
+	const char	*arg2;		/* queue */
 	sqlite3_int64	*ids;
 	size_t		 n, alloc;
 	int		 failed;
@@ -402,6 +410,38 @@ cmd_assign(struct cli *cli, int argc, char **argv)
 }
 
 static struct crm_error *
+apply_update(struct cli *cli, sqlite3_int64 id, struct batch *b)
+{
+	struct crm_error *err = NULL;
+
+	if (b->arg != NULL)
+		err = crm_ticket_priority(cli->db, id, b->arg, NULL);
+	if (err == NULL && b->arg2 != NULL)
+		err = crm_ticket_queue(cli->db, id, b->arg2, NULL);
+	return err;
+}
+
+/* The SLA targets follow: due times are worked out again. */
+static int
+cmd_update(struct cli *cli, int argc, char **argv)
+{
+	struct batch b = { .apply = apply_update, .write = 1, .print = 1 };
+	const char *arg;
+	int c, ind;
+
+	while ((c = cli_getopt(cli, argc, argv, &arg, &ind)) != -1) {
+		if (c == O_PRIORITY)
+			b.arg = arg;
+		else
+			b.arg2 = arg;
+	}
+	if (b.arg == NULL && b.arg2 == NULL)
+		cli_usage_error(cli, "nothing to change: give --priority or "
+		    "--queue");
+	return run_batch(cli, &b, argc - ind, argv + ind);
+}
+
+static struct crm_error *
 apply_status(struct cli *cli, sqlite3_int64 id, struct batch *b)
 {
 	return crm_ticket_status(cli->db, id, b->arg, NULL);
@@ -542,6 +582,8 @@ static const struct cli_verb verbs[] = {
 	{ "reply", ticket_reply, "ID", "mail a reply to the customer and "
 	    "keep it as a comment", ticket_reply_opts,
 	    CLI_DBOPT | CLI_OUTPUT },
+	{ "update", cmd_update, "ID...", "change the priority or the queue",
+	    update_opts, CLI_DBOPT | CLI_OUTPUT },
 	{ "assign", cmd_assign, "ID...", "set or remove the assignee",
 	    assign_opts, CLI_DBOPT | CLI_OUTPUT },
 	{ "status", cmd_status, "ID... STATUS", "move tickets to open, "

@@ -318,9 +318,17 @@ configure(struct crm_db *db)
 		    crm_db_schema_version());
 	if ((err = crm_db_exec(db, "PRAGMA foreign_keys = ON")) != NULL)
 		return err;
+	/*
+	 * Busy at once, without the busy handler: another process loads into
+	 * an empty table under a rollback journal (crm_db_journal_for_load())
+	 * and goes back to WAL itself.  Meanwhile locks wait as they should.
+	 */
 	if (!db->readonly &&
-	    (err = crm_db_exec(db, "PRAGMA journal_mode = WAL")) != NULL)
-		return err;
+	    (err = crm_db_exec(db, "PRAGMA journal_mode = WAL")) != NULL) {
+		if (err->code != CRM_EXIT_TEMPFAIL)
+			return err;
+		crm_error_free(err);
+	}
 	if (v < crm_db_schema_version())
 		return migrate(db, v);
 	return NULL;
