@@ -115,7 +115,7 @@ deal_cmd_import(struct cli *cli, int argc, char **argv)
 	struct opts o;
 	struct crm_error *err = NULL;
 	FILE *in = stdin, *rej = NULL;
-	int ind, status, journal = 0;
+	int ind, status;
 
 	memset(&o, 0, sizeof(o));
 	parse(cli, argc, argv, &o, &ind);
@@ -135,19 +135,14 @@ deal_cmd_import(struct cli *cli, int argc, char **argv)
 	o.imp.rejects = rej;
 	o.imp.report = report;
 	o.imp.arg = cli;
-	if (err == NULL && (err = cli_db(cli, CRM_DB_WRITE)) == NULL) {
-		journal = !o.dry_run &&
-		    crm_db_journal_for_load(cli->db, "deals");
-		if ((err = crm_db_begin(cli->db)) == NULL &&
-		    (err = crm_deal_import(cli->db, &o.imp)) != NULL)
-			crm_db_rollback(cli->db);
-	}
+	if (err == NULL && (err = cli_db(cli, CRM_DB_WRITE)) == NULL &&
+	    (err = crm_db_begin(cli->db)) == NULL &&
+	    (err = crm_deal_import(cli->db, &o.imp)) != NULL)
+		crm_db_rollback(cli->db);
 	if (err != NULL)
 		status = cli_error(cli, err);
 	else
 		status = conclude(cli, &o);
-	if (journal)
-		crm_db_journal(cli->db, 1);
 	if (rej != NULL && fclose(rej) != 0 && status == 0)
 		status = cli_error(cli, crm_error_new(CRM_EXIT_FAIL, "%s: %s",
 		    o.rejects, strerror(errno)));

@@ -583,7 +583,7 @@ crm_contact_import(struct crm_db *db, FILE *fp,
 	struct timespec t;
 	struct imp im;
 	struct stat sb;
-	int rc, began = 0, journal = 0;
+	int rc, began = 0;
 
 	memset(st, 0, sizeof(*st));
 	memset(&im, 0, sizeof(im));
@@ -608,8 +608,6 @@ crm_contact_import(struct crm_db *db, FILE *fp,
 	 * on SQLite opens a statement journal for each INSERT, which costs
 	 * more than the INSERT.  The pragma works outside a transaction only.
 	 */
-	journal = !o->upsert && !o->dry_run &&
-	    crm_db_journal_for_load(db, "contacts");
 	if ((err = crm_db_exec(db, "PRAGMA foreign_keys = OFF")) != NULL ||
 	    (err = crm_db_begin(db)) != NULL)
 		goto done;
@@ -646,8 +644,6 @@ done:
 		crm_db_rollback(db);
 	crm_error_free(crm_db_exec(db, "PRAGMA foreign_keys = ON;"
 	    "PRAGMA ignore_check_constraints = OFF; PRAGMA threads = 0"));
-	if (journal)
-		crm_db_journal(db, 1);
 	imp_release(&im);
 	return err;
 }

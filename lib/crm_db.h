@@ -25,7 +25,6 @@ struct crm_db {
 	char	*path;
 	int	 readonly;
 	int	 in_tx;
-	int	 busy_ms;	/* the busy timeout */
 	sqlite3_stmt *event_st;	/* crm_db_event()'s, finalized on close */
 };
 
@@ -92,22 +91,6 @@ int	 crm_db_bind_text(sqlite3_stmt *st, int i, const char *s);
  */
 struct crm_error *crm_db_event(struct crm_db *db, const char *entity,
 	    sqlite3_int64 id, const char *action, const cJSON *changes);
-
-/*
- * Switch the journal to WAL (wal 1), the mode of every open, or to a
- * rollback journal (0), outside a transaction, without waiting: SQLite
- * switches only when no other connection has the database open.  1 when
- * the database is in the asked mode afterwards.
- */
-int	 crm_db_journal(struct crm_db *db, int wal);
-/*
- * Before a load into table: when it is empty and no other connection has
- * the database open, a rollback journal (crm_db_journal()), under which
- * the pages the load adds are written once, where WAL writes them twice
- * (the log, then the checkpoint at commit).  Readers wait for the load
- * meanwhile.  1: switched; switch back with crm_db_journal(db, 1).
- */
-int	 crm_db_journal_for_load(struct crm_db *db, const char *table);
 
 /*
  * Bulk writes: drop the triggers whose names are like pattern (LIKE, with

@@ -308,7 +308,7 @@ configure(struct crm_db *db)
 	if (*s == '\0' || *end != '\0' || ms < 0 || ms > INT_MAX)
 		return crm_error_new(CRM_EXIT_USAGE,
 		    "CRM_BUSY_TIMEOUT: invalid milliseconds \"%s\"", s);
-	sqlite3_busy_timeout(db->sql, db->busy_ms = (int)ms);
+	sqlite3_busy_timeout(db->sql, (int)ms);
 	/* Reading the header first: a file that is no database stays as is. */
 	if ((err = user_version(db, &v)) != NULL)
 		return err;
@@ -318,17 +318,9 @@ configure(struct crm_db *db)
 		    crm_db_schema_version());
 	if ((err = crm_db_exec(db, "PRAGMA foreign_keys = ON")) != NULL)
 		return err;
-	/*
-	 * Busy at once, without the busy handler: another process loads into
-	 * an empty table under a rollback journal (crm_db_journal_for_load())
-	 * and goes back to WAL itself.  Meanwhile locks wait as they should.
-	 */
 	if (!db->readonly &&
-	    (err = crm_db_exec(db, "PRAGMA journal_mode = WAL")) != NULL) {
-		if (err->code != CRM_EXIT_TEMPFAIL)
-			return err;
-		crm_error_free(err);
-	}
+	    (err = crm_db_exec(db, "PRAGMA journal_mode = WAL")) != NULL)
+		return err;
 	if (v < crm_db_schema_version())
 		return migrate(db, v);
 	return NULL;
@@ -519,43 +511,4 @@ crm_db_triggers_restore(struct crm_db *db, struct crm_strv *saved)
 	if (err == NULL)
 		crm_strv_clear(saved);
 	return err;
-}
-
-int
-crm_db_journal(struct crm_db *db, int wal)
-{
-	const char *want = wal ? "wal" : "delete";
-	sqlite3_stmt *st;
-	int ok = 0;
-
-	if (db->readonly || db->in_tx)
-		return 0;
-	sqlite3_busy_timeout(db->sql, 0);
-	if (sqlite3_prepare_v2(db->sql, wal ? "PRAGMA journal_mode = WAL" :
-	    "PRAGMA journal_mode = DELETE", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		ok = strcmp((const char *)sqlite3_column_text(st, 0), want) ==
-		    0;
-	sqlite3_finalize(st);
-	sqlite3_busy_timeout(db->sql, db->busy_ms);
-	return ok;
-}
-
-int
-crm_db_journal_for_load(struct crm_db *db, const char *table)
-{
-	sqlite3_stmt *st;
-	char *sql;
-	int empty = 0;
-
-	sql = sqlite3_mprintf("SELECT NOT EXISTS (SELECT 1 FROM \"%w\")",
-	    table);
-	if (sql != NULL && sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) ==
-	    SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			empty = sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_free(sql);
-	return empty && crm_db_journal(db, 0);
 }
