@@ -461,6 +461,9 @@ cli_main(const struct cli_prog *prog, int argc, char **argv)
 		cli.pending = NULL;
 		return finish(&cli, cli_error(&cli, cfg_err));
 	}
+	if (crm_config_warning() != NULL)
+		fprintf(stderr, "%s: warning: %s\n", prog->name,
+		    crm_config_warning());
 	status = cli.verb->run(&cli, argc - i, argv + i);
 	if (status == 0)
 		status = cli.status;

@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@ static struct crm_strv keys = CRM_STRV_INIT;
 static struct crm_strv vals = CRM_STRV_INIT;
 static int loaded;
 static char path[4096];
+static char warning[4096 * 2 + 64];	/* crm_config_warning() */
 
 const char *
 crm_config_path(void)
@@ -55,10 +58,24 @@ parse_line(char *line, const char *file, long lineno)
 	return NULL;
 }
 
+/* Whether a key of the file names a password (smtp_password, ...). */
+static int
+has_password(void)
+{
+	size_t i, n;
+
+	for (i = 0; i < keys.n; i++)
+		if ((n = strlen(keys.v[i])) >= 8 &&
+		    strcmp(keys.v[i] + n - 8, "password") == 0)
+			return 1;
+	return 0;
+}
+
 struct crm_error *
 crm_config_load(void)
 {
 	struct crm_error *err = NULL;
+	struct stat sb;
 	const char *file;
 	char *line = NULL;
 	size_t cap = 0;
@@ -79,8 +96,18 @@ crm_config_load(void)
 	while (err == NULL && getline(&line, &cap, fp) != -1)
 		err = parse_line(line, file, ++lineno);
 	free(line);
+	if (err == NULL && fstat(fileno(fp), &sb) == 0 &&
+	    (sb.st_mode & 077) != 0 && has_password())
+		snprintf(warning, sizeof(warning), "%s holds a password and "
+		    "others may read it: chmod 600 %s", file, file);
 	fclose(fp);
 	return err;
+}
+
+const char *
+crm_config_warning(void)
+{
+	return warning[0] != '\0' ? warning : NULL;
 }
 
 const char *
@@ -109,5 +136,6 @@ crm_config_free(void)
 {
 	crm_strv_clear(&keys);
 	crm_strv_clear(&vals);
+	warning[0] = '\0';
 	loaded = 0;
 }

@@ -20,6 +20,12 @@ struct crm_error *crm_config_load(void);
 const char *crm_config_get(const char *key, const char *flag,
 	    const char *def);
 
+/*
+ * After crm_config_load(): a warning when the file holds a password (a
+ * key ending in "password") and others may read it; NULL otherwise.
+ */
+const char *crm_config_warning(void);
+
 /* The config file's path (borrowed, static); NULL without a home. */
 const char *crm_config_path(void);
 
