@@ -65,7 +65,7 @@ struct crm_sla_span {
  * The time *due at which secs of working time under cal (NULL: every
  * second counts) have passed since start, leaving out the pauses (sorted,
  * not overlapping).  CRM_SLA_NEVER when a pause that never ends comes
- * first.  A calendar with no working time in the ten years after start
+ * first, or when the due time is over a century away.  A calendar with no working time in the ten years after start
  * (holidays all along) is a CRM_EXIT_FAIL error.
  */
 struct crm_error *crm_sla_due(const struct crm_sla_cal *cal, time_t start,

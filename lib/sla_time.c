@@ -40,6 +40,8 @@ const char *const crm_sla_targets[] = {
 	"first_response", "next_response", "resolution", NULL
 };
 
+#define DUR_MAX	(100000L * 7 * 86400)	/* seconds in a duration */
+
 int
 crm_sla_duration_parse(const char *s, long *secs)
 {
@@ -59,7 +61,10 @@ crm_sla_duration_parse(const char *s, long *secs)
 		case 'w': unit = 7 * 86400; break;
 		default: return -1;
 		}
-		if (n > 100000 || total > 100000L * 7 * 86400)
+		/* The cap is on the total (100000 weeks), not on each term:
+		 * what crm_sla_duration_format() writes ("700000d") must
+		 * read back. */
+		if (n > DUR_MAX / unit || total > DUR_MAX - n * unit)
 			return -1;
 		total += n * unit;
 		s = end + 1;
@@ -379,6 +384,8 @@ next_work(const struct crm_sla_cal *cal, time_t t, time_t *a, time_t *b)
 	return -1;
 }
 
+#define FAR	((time_t)100 * 366 * 86400)	/* a century, about */
+
 /*
  * Walk working time from start through the pauses until secs have
  * passed; see crm_sla_due.
@@ -387,10 +394,16 @@ static int
 walk(const struct crm_sla_cal *cal, time_t t, long secs,
     const struct crm_sla_span *p, size_t n, time_t *due)
 {
-	time_t a, b, x;
+	time_t a, b, x, far = t + FAR;
 	size_t i = 0;
 
 	for (;;) {
+		/* A calendar of a few minutes a week and a target of many
+		 * weeks: a walk of ages, day by day.  Never, in effect. */
+		if (cal != NULL && t >= far) {
+			*due = CRM_SLA_NEVER;
+			return 0;
+		}
 		if (cal == NULL)
 			a = t, b = CRM_SLA_NEVER;
 		else if (next_work(cal, t, &a, &b) != 0)

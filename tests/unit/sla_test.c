@@ -74,6 +74,13 @@ durations(void)
 	ok(crm_sla_duration_parse("-1h", &s) != 0, "no negative");
 	crm_sla_duration_format(93600 + 1800, buf, sizeof(buf));
 	is_str(buf, "1d2h30m", "formatted back");
+	/* Found by tests/fuzz/sla_fuzz.c: 50232w printed as 351624d,
+	 * which did not read back. */
+	ok(crm_sla_duration_parse("50232w", &s) == 0, "50232w");
+	crm_sla_duration_format(s, buf, sizeof(buf));
+	ok(crm_sla_duration_parse(buf, &s) == 0 && s == 50232L * 604800,
+	    "%s reads back", buf);
+	ok(crm_sla_duration_parse("100001w", &s) != 0, "past 100000 weeks");
 }
 
 static void
@@ -176,6 +183,12 @@ walks(void)
 	due(be, bh, NULL, "2026-11-20T08:00:00Z", "1h", NULL, 0);
 	is_str(getenv("TZ"), "Asia/Tokyo", "TZ put back after a walk");
 	unsetenv("TZ");
+	/* Found by tests/fuzz/sla_fuzz.c: 12 minutes a week and a target
+	 * of many weeks walked for ages, day by day. */
+	is_str(due(be, "Sun 23:48-24:00", NULL, "2026-11-22T12:00:00Z",
+	    "1h", NULL, 0), "2026-12-20T23:00:00Z", "12 minutes a week: 1h");
+	is_str(due(be, "Sun 23:48-24:00", NULL, "2026-11-22T12:00:00Z",
+	    "100000w", NULL, 0), "never", "a century away is never");
 }
 
 static const char *
