@@ -103,6 +103,18 @@ struct crm_error *crm_db_triggers_drop(struct crm_db *db,
 struct crm_error *crm_db_triggers_restore(struct crm_db *db,
 	    struct crm_strv *saved);
 
+/*
+ * The rows of select (an SQL SELECT without WHERE) that filter f passes,
+ * in order (an ORDER BY list), at most limit (0: all), each made a record
+ * by row and handed to fn (borrowed for the call) until fn returns
+ * non-zero.
+ */
+struct crm_filter;
+struct crm_error *crm_db_list(struct crm_db *db, const char *select,
+	    const struct crm_filter *f, const char *order, long limit,
+	    cJSON *(*row)(sqlite3_stmt *st),
+	    int (*fn)(const cJSON *rec, void *arg), void *arg);
+
 /* Column i of the current row as a cJSON value (NULL → JSON null). */
 cJSON	*crm_db_column_json(sqlite3_stmt *st, int i);
 

@@ -81,6 +81,16 @@ void	 crm_filter_free(struct crm_filter *f);
 struct crm_error *crm_sort_compile(const char *spec,
 	    const struct crm_fieldset *fs, const char *tiebreak, char **sql);
 
+/*
+ * The --where and --sort of a list: the filter (where against wfs) into
+ * *f, the ORDER BY list (sort against sfs, tiebreak appended) into
+ * *order, each NULL or empty for all rows in tiebreak's order.  Errors
+ * are prefixed "--where" or "--sort"; after one, nothing is left to free.
+ */
+struct crm_error *crm_list_compile(const char *where, const char *sort,
+	    const struct crm_fieldset *wfs, const struct crm_fieldset *sfs,
+	    const char *tiebreak, struct crm_filter **f, char **order);
+
 /* Names of the fields, NULL-terminated, for suggestions (caller frees
  * the array only). */
 const char **crm_fieldset_names(const struct crm_fieldset *fs);

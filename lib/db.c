@@ -13,6 +13,7 @@
 
 #include "crm_config.h"
 #include "crm_db.h"
+#include "crm_filter.h"
 #include "crm_schema.h"
 #include "crm_util.h"
 
@@ -510,5 +511,36 @@ crm_db_triggers_restore(struct crm_db *db, struct crm_strv *saved)
 		err = crm_db_exec(db, saved->v[i]);
 	if (err == NULL)
 		crm_strv_clear(saved);
+	return err;
+}
+
+struct crm_error *
+crm_db_list(struct crm_db *db, const char *select, const struct crm_filter *f,
+    const char *order, long limit, cJSON *(*row)(sqlite3_stmt *),
+    int (*fn)(const cJSON *, void *), void *arg)
+{
+	struct crm_buf sql = CRM_BUF_INIT;
+	struct crm_error *err;
+	sqlite3_stmt *st = NULL;
+	cJSON *rec;
+	int rc = SQLITE_DONE, stop = 0;
+
+	crm_buf_addf(&sql, "%s WHERE (%s) ORDER BY %s%s", select,
+	    crm_filter_sql(f), order, limit > 0 ? " LIMIT ?" : "");
+	if ((err = crm_db_prepare(db, sql.buf, &st)) != NULL)
+		goto done;
+	crm_filter_bind(f, st, 1);
+	if (limit > 0)
+		sqlite3_bind_int64(st, crm_filter_nparams(f) + 1, limit);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rec = row(st);
+		stop = fn(rec, arg);
+		cJSON_Delete(rec);
+	}
+	if (!stop && rc != SQLITE_DONE)
+		err = crm_db_error(db, rc);
+done:
+	sqlite3_finalize(st);
+	crm_buf_release(&sql);
 	return err;
 }

@@ -355,22 +355,14 @@ list_rows(struct crm_db *db, const struct crm_deal_query *q,
     int (*row)(sqlite3_stmt *, void *), void *arg)
 {
 	const struct crm_fieldset *fs = crm_deal_fieldset(q->as_of != NULL);
-	struct crm_filter *f = NULL;
+	struct crm_filter *f;
 	struct crm_error *err;
-	char *order = NULL;
+	char *order;
 
-	if ((err = crm_filter_compile(q->where ? q->where : "", fs,
-	    &f)) != NULL) {
-		err = crm_error_prefix(err, "--where");
-		goto done;
-	}
-	if ((err = crm_sort_compile(q->sort ? q->sort : "", fs, "d.id",
-	    &order)) != NULL) {
-		err = crm_error_prefix(err, "--sort");
-		goto done;
-	}
+	if ((err = crm_list_compile(q->where, q->sort, fs, fs, "d.id", &f,
+	    &order)) != NULL)
+		return err;
 	err = query(db, q->as_of, f, order, q->limit, 0, row, arg);
-done:
 	crm_filter_free(f);
 	free(order);
 	return err;

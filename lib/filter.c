@@ -337,3 +337,23 @@ crm_fieldset_names(const struct crm_fieldset *fs)
 		v[i] = fs->fields[i].name;
 	return v;
 }
+
+struct crm_error *
+crm_list_compile(const char *where, const char *sort,
+    const struct crm_fieldset *wfs, const struct crm_fieldset *sfs,
+    const char *tiebreak, struct crm_filter **f, char **order)
+{
+	struct crm_error *err;
+
+	*f = NULL;
+	*order = NULL;
+	if ((err = crm_filter_compile(where ? where : "", wfs, f)) != NULL)
+		return crm_error_prefix(err, "--where");
+	if ((err = crm_sort_compile(sort ? sort : "", sfs, tiebreak,
+	    order)) != NULL) {
+		crm_filter_free(*f);
+		*f = NULL;
+		return crm_error_prefix(err, "--sort");
+	}
+	return NULL;
+}

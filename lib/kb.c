@@ -132,43 +132,17 @@ struct crm_error *
 crm_kb_list(struct crm_db *db, const struct crm_kb_query *q,
     int (*fn)(const cJSON *, void *), void *arg)
 {
-	struct crm_buf sql = CRM_BUF_INIT;
-	struct crm_filter *f = NULL;
+	struct crm_filter *f;
 	struct crm_error *err;
-	sqlite3_stmt *st = NULL;
-	char *order = NULL;
-	cJSON *rec;
-	int rc, stop = 0;
+	char *order;
 
-	if ((err = crm_filter_compile(q->where ? q->where : "", &fieldset,
-	    &f)) != NULL) {
-		err = crm_error_prefix(err, "--where");
-		goto done;
-	}
-	if ((err = crm_sort_compile(q->sort ? q->sort : "", &fieldset, "a.id",
-	    &order)) != NULL) {
-		err = crm_error_prefix(err, "--sort");
-		goto done;
-	}
-	crm_buf_addf(&sql, SELECT_SQL " WHERE (%s) ORDER BY %s%s",
-	    crm_filter_sql(f), order, q->limit > 0 ? " LIMIT ?" : "");
-	if ((err = crm_db_prepare(db, sql.buf, &st)) != NULL)
-		goto done;
-	crm_filter_bind(f, st, 1);
-	if (q->limit > 0)
-		sqlite3_bind_int64(st, crm_filter_nparams(f) + 1, q->limit);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rec = row_record(st);
-		stop = fn(rec, arg);
-		cJSON_Delete(rec);
-	}
-	if (!stop && rc != SQLITE_DONE)
-		err = crm_db_error(db, rc);
-done:
-	sqlite3_finalize(st);
+	if ((err = crm_list_compile(q->where, q->sort, &fieldset, &fieldset,
+	    "a.id", &f, &order)) != NULL)
+		return err;
+	err = crm_db_list(db, SELECT_SQL, f, order, q->limit, row_record, fn,
+	    arg);
 	crm_filter_free(f);
 	free(order);
-	crm_buf_release(&sql);
 	return err;
 }
 

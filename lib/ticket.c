@@ -311,23 +311,15 @@ struct crm_error *
 crm_ticket_list(struct crm_db *db, const struct crm_ticket_query *q,
     int (*fn)(const cJSON *, void *), void *arg)
 {
-	struct crm_filter *f = NULL;
+	struct crm_filter *f;
 	struct crm_error *err;
-	char *order = NULL;
+	char *order;
 
-	if ((err = crm_filter_compile(q->where ? q->where : "",
-	    crm_ticket_fieldset(), &f)) != NULL) {
-		err = crm_error_prefix(err, "--where");
-		goto done;
-	}
-	crm_ticket_fieldset();
-	if ((err = crm_sort_compile(q->sort ? q->sort : "", &sort_fs,
-	    "t.id", &order)) != NULL) {
-		err = crm_error_prefix(err, "--sort");
-		goto done;
-	}
+	/* Builds sort_fs too. */
+	if ((err = crm_list_compile(q->where, q->sort, crm_ticket_fieldset(),
+	    &sort_fs, "t.id", &f, &order)) != NULL)
+		return err;
 	err = query(db, f, order, q->limit, 0, fn, arg);
-done:
 	crm_filter_free(f);
 	free(order);
 	return err;
