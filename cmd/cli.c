@@ -469,3 +469,36 @@ cli_main(const struct cli_prog *prog, int argc, char **argv)
 		status = cli.status;
 	return finish(&cli, status);
 }
+
+/* The body from stdin: UTF-8, no NUL, trailing line ends dropped. */
+struct crm_error *
+cli_read_body(char **body)
+{
+	struct crm_buf b = CRM_BUF_INIT;
+	struct crm_error *err = NULL;
+	char chunk[8192];
+	size_t n, bad;
+
+	while (b.len <= CLI_BODY_MAX &&
+	    (n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+		crm_buf_add(&b, chunk, n);
+	while (b.len > 0 && (b.buf[b.len - 1] == '\n' ||
+	    b.buf[b.len - 1] == '\r'))
+		b.buf[--b.len] = '\0';
+	if (ferror(stdin))
+		err = crm_error_new(CRM_EXIT_FAIL, "stdin: %s",
+		    strerror(errno));
+	else if (b.len > CLI_BODY_MAX)
+		err = crm_error_new(CRM_EXIT_FAIL, "stdin: the body is longer "
+		    "than 1 MiB");
+	else if (!crm_utf8_check(crm_buf_str(&b), b.len, &bad))
+		err = crm_error_new(CRM_EXIT_FAIL, "stdin: invalid UTF-8 at "
+		    "byte %zu", bad + 1);
+	else if ((bad = strlen(crm_buf_str(&b))) < b.len)
+		err = crm_error_new(CRM_EXIT_FAIL, "stdin: NUL at byte %zu",
+		    bad + 1);
+	if (err != NULL)
+		crm_buf_release(&b);
+	*body = err == NULL ? crm_buf_detach(&b) : NULL;
+	return err;
+}

@@ -94,6 +94,14 @@ int	 cli_error(struct cli *cli, struct crm_error *err);
 void	 cli_warn(struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * A body (a comment, an activity, an article) from stdin: UTF-8, no
+ * NUL, at most CLI_BODY_MAX bytes, the final line ends dropped.  *body
+ * is the caller's to free.
+ */
+#define CLI_BODY_MAX	(1024 * 1024)
+struct crm_error *cli_read_body(char **body);
+
 /* Open the database (once) in mode CRM_DB_READ or CRM_DB_WRITE. */
 struct crm_error *cli_db(struct cli *cli, int mode);
 

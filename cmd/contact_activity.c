@@ -25,7 +25,6 @@ enum {
 	A_ALL, A_LIMIT
 };
 
-#define BODY_MAX	(1024 * 1024)
 
 const struct cli_opt contact_log_opts[] = {
 	{ "type", A_TYPE, "TYPE", "call, email, meeting or note" },
@@ -165,39 +164,6 @@ check_type(const char *type)
 	    "(use call, email, meeting or note)", type);
 }
 
-/* The body from stdin: UTF-8, no NUL, trailing line ends dropped. */
-static struct crm_error *
-read_body(char **body)
-{
-	struct crm_buf b = CRM_BUF_INIT;
-	struct crm_error *err = NULL;
-	char chunk[8192];
-	size_t n, bad;
-
-	while (b.len <= BODY_MAX &&
-	    (n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
-		crm_buf_add(&b, chunk, n);
-	while (b.len > 0 && (b.buf[b.len - 1] == '\n' ||
-	    b.buf[b.len - 1] == '\r'))
-		b.buf[--b.len] = '\0';
-	if (ferror(stdin))
-		err = crm_error_new(CRM_EXIT_FAIL, "stdin: %s",
-		    strerror(errno));
-	else if (b.len > BODY_MAX)
-		err = crm_error_new(CRM_EXIT_FAIL, "stdin: the body is longer "
-		    "than 1 MiB");
-	else if (!crm_utf8_check(crm_buf_str(&b), b.len, &bad))
-		err = crm_error_new(CRM_EXIT_FAIL, "stdin: invalid UTF-8 at "
-		    "byte %zu", bad + 1);
-	else if ((bad = strlen(crm_buf_str(&b))) < b.len)
-		err = crm_error_new(CRM_EXIT_FAIL, "stdin: NUL at byte %zu",
-		    bad + 1);
-	if (err != NULL)
-		crm_buf_release(&b);
-	*body = err == NULL ? crm_buf_detach(&b) : NULL;
-	return err;
-}
-
 int
 contact_log(struct cli *cli, int argc, char **argv)
 {
@@ -235,7 +201,7 @@ contact_log(struct cli *cli, int argc, char **argv)
 	if (v.at != NULL)
 		v.at = at;
 	if (body_arg != NULL && strcmp(body_arg, "-") == 0) {
-		if ((err = read_body(&body)) != NULL)
+		if ((err = cli_read_body(&body)) != NULL)
 			return cli_error(cli, err);
 		v.body = body;
 	} else

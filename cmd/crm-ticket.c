@@ -26,7 +26,6 @@ enum {
 	O_UNASSIGN, O_COMMENT
 };
 
-#define BODY_MAX (1024 * 1024)
 
 static const struct cli_opt open_opts[] = {
 	{ "contact", O_CONTACT, "REF", "who asks: id, email or ext:ID (an "
@@ -110,39 +109,6 @@ number(struct cli *cli, const char *name, const char *arg, long max)
 	return v;
 }
 
-/* A body from stdin: UTF-8, no NUL, trailing line ends dropped. */
-static struct crm_error *
-read_body(char **body)
-{
-	struct crm_buf b = CRM_BUF_INIT;
-	struct crm_error *err = NULL;
-	char chunk[8192];
-	size_t n, bad;
-
-	while (b.len <= BODY_MAX &&
-	    (n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
-		crm_buf_add(&b, chunk, n);
-	while (b.len > 0 && (b.buf[b.len - 1] == '\n' ||
-	    b.buf[b.len - 1] == '\r'))
-		b.buf[--b.len] = '\0';
-	if (ferror(stdin))
-		err = crm_error_new(CRM_EXIT_FAIL, "stdin: %s",
-		    strerror(errno));
-	else if (b.len > BODY_MAX)
-		err = crm_error_new(CRM_EXIT_FAIL, "stdin: the body is longer "
-		    "than 1 MiB");
-	else if (!crm_utf8_check(crm_buf_str(&b), b.len, &bad))
-		err = crm_error_new(CRM_EXIT_FAIL, "stdin: invalid UTF-8 at "
-		    "byte %zu", bad + 1);
-	else if ((bad = strlen(crm_buf_str(&b))) < b.len)
-		err = crm_error_new(CRM_EXIT_FAIL, "stdin: NUL at byte %zu",
-		    bad + 1);
-	if (err != NULL)
-		crm_buf_release(&b);
-	*body = err == NULL ? crm_buf_detach(&b) : NULL;
-	return err;
-}
-
 /*
  * The body: --body's text, or stdin for "-" or when there is no --body
  * and stdin is not a terminal (need: a terminal is then an error).
@@ -161,7 +127,7 @@ get_body(struct cli *cli, const char *arg, int need, char **body)
 			    "pipe)");
 		return NULL;
 	}
-	return read_body(body);
+	return cli_read_body(body);
 }
 
 struct crm_error *
