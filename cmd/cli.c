@@ -502,3 +502,64 @@ cli_read_body(char **body)
 	*body = err == NULL ? crm_buf_detach(&b) : NULL;
 	return err;
 }
+
+struct batch_run {
+	const struct cli_batch *b;
+	sqlite3_int64	*ids;
+	size_t		 n, alloc;
+	int		 failed;
+	int		 usage;		/* a usage error: stop at once */
+};
+
+static void
+batch_one(struct cli *cli, const char *ref, void *arg)
+{
+	struct batch_run *r = arg;
+	struct crm_error *err;
+	sqlite3_int64 id;
+
+	if (r->usage)
+		return;
+	if ((err = r->b->resolve(cli->db, ref, &id)) == NULL &&
+	    r->b->apply != NULL)
+		err = r->b->apply(cli, id, r->b->arg);
+	if (err != NULL) {
+		r->failed++;
+		r->usage = err->code == CRM_EXIT_USAGE;
+		cli_error(cli, err);
+		return;
+	}
+	if (r->n == r->alloc) {
+		r->alloc = r->alloc ? r->alloc * 2 : 16;
+		r->ids = crm_xrealloc(r->ids, r->alloc * sizeof(*r->ids));
+	}
+	r->ids[r->n++] = id;
+}
+
+int
+cli_batch(struct cli *cli, const struct cli_batch *b, int argc, char **argv)
+{
+	struct batch_run r = { b, NULL, 0, 0, 0, 0 };
+	struct crm_error *err;
+	int status = 0;
+
+	if (argc == 0)
+		cli_usage_error(cli, "no %s given (use %s or -)", b->noun,
+		    b->operand);
+	if ((err = cli_db(cli, b->write ? CRM_DB_WRITE : CRM_DB_READ)) !=
+	    NULL || (b->write && (err = crm_db_begin(cli->db)) != NULL))
+		return cli_error(cli, err);
+	cli_each_ref(cli, argc, argv, b->ref_keys, batch_one, &r);
+	if (b->write && (r.failed || cli->status)) {
+		crm_db_rollback(cli->db);
+		if (r.n > 0 || r.failed > 1)
+			cli_warn(cli, "nothing changed: %d of %zu %ss failed",
+			    r.failed, r.n + (size_t)r.failed, b->noun);
+		status = cli->status;
+	} else if (b->write && (err = crm_db_commit(cli->db)) != NULL)
+		status = cli_error(cli, err);
+	else if (b->print != NULL)
+		status = b->print(cli, r.ids, r.n, b->arg);
+	free(r.ids);
+	return status ? status : cli->status;
+}

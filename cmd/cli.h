@@ -142,4 +142,27 @@ long	 cli_each_ref(struct cli *cli, int argc, char **argv,
 	    void (*fn)(struct cli *cli, const char *ref, void *arg),
 	    void *arg);
 
+/*
+ * A change over the references in argv (cli_each_ref()), in one
+ * transaction when write is set: each is resolved and handed to apply
+ * (NULL: resolved only); any failure rolls the whole batch back, with
+ * "nothing changed: F of N NOUNs failed" when more than one was named.
+ * After the commit, print (may be NULL) gets the ids done, in order.
+ */
+struct cli_batch {
+	const char	*noun;		/* "contact", for the messages */
+	const char	*operand;	/* "REF...", for the usage error */
+	const char *const *ref_keys;
+	struct crm_error *(*resolve)(struct crm_db *db, const char *ref,
+			    sqlite3_int64 *id);
+	struct crm_error *(*apply)(struct cli *cli, sqlite3_int64 id,
+			    void *arg);
+	int		(*print)(struct cli *cli, const sqlite3_int64 *ids,
+			    size_t n, void *arg);
+	void		*arg;
+	int		 write;
+};
+int	 cli_batch(struct cli *cli, const struct cli_batch *b, int argc,
+	    char **argv);
+
 #endif

@@ -173,49 +173,29 @@ struct batch {
 	enum { B_UPDATE, B_DELETE, B_TAG, B_SHOW } what;
 	const cJSON		*values;
 	struct crm_strv		 add, remove;
-	sqlite3_int64		*ids;
-	size_t			 n, alloc;
-	int			 failed;
-	int			 usage;	/* a usage error: stop at once */
 };
 
-static void
-batch_one(struct cli *cli, const char *ref, void *arg)
+static struct crm_error *
+batch_apply(struct cli *cli, sqlite3_int64 id, void *arg)
 {
 	struct batch *b = arg;
-	struct crm_error *err;
-	sqlite3_int64 id;
 
-	if (b->usage)
-		return;
-	err = crm_contact_resolve(cli->db, ref, &id);
-	if (err == NULL) {
-		switch (b->what) {
-		case B_UPDATE:
-			err = crm_contact_update(cli->db, id, b->values, NULL);
-			break;
-		case B_DELETE:
-			err = crm_contact_delete(cli->db, id);
-			break;
-		case B_TAG:
-			err = crm_contact_tag(cli->db, id, &b->add, &b->remove,
-			    NULL);
-			break;
-		case B_SHOW:
-			break;
-		}
+	switch (b->what) {
+	case B_UPDATE:
+		return crm_contact_update(cli->db, id, b->values, NULL);
+	case B_DELETE:
+		return crm_contact_delete(cli->db, id);
+	case B_TAG:
+		return crm_contact_tag(cli->db, id, &b->add, &b->remove, NULL);
+	default:
+		return NULL;
 	}
-	if (err != NULL) {
-		b->failed++;
-		b->usage = err->code == CRM_EXIT_USAGE;
-		cli_error(cli, err);
-		return;
-	}
-	if (b->n == b->alloc) {
-		b->alloc = b->alloc ? b->alloc * 2 : 16;
-		b->ids = crm_xrealloc(b->ids, b->alloc * sizeof(*b->ids));
-	}
-	b->ids[b->n++] = id;
+}
+
+static int
+batch_print(struct cli *cli, const sqlite3_int64 *ids, size_t n, void *arg)
+{
+	return contact_print_ids(cli, ids, n);
 }
 
 /*
@@ -225,29 +205,15 @@ batch_one(struct cli *cli, const char *ref, void *arg)
 static int
 run_batch(struct cli *cli, struct batch *b, int argc, char **argv, int print)
 {
-	struct crm_error *err;
-	int status = 0, write = b->what != B_SHOW;
+	struct cli_batch cb = { "contact", "REF...", contact_ref_keys,
+	    crm_contact_resolve, b->what != B_SHOW ? batch_apply : NULL,
+	    print ? batch_print : NULL, b, b->what != B_SHOW };
+	int status;
 
-	if (argc == 0)
-		cli_usage_error(cli, "no contact given (use REF... or -)");
-	if ((err = cli_db(cli, write ? CRM_DB_WRITE : CRM_DB_READ)) != NULL ||
-	    (write && (err = crm_db_begin(cli->db)) != NULL))
-		return cli_error(cli, err);
-	cli_each_ref(cli, argc, argv, contact_ref_keys, batch_one, b);
-	if (write && (b->failed || cli->status)) {
-		crm_db_rollback(cli->db);
-		if (b->n > 0 || b->failed > 1)
-			cli_warn(cli, "nothing changed: %d of %zu contacts "
-			    "failed", b->failed, b->n + (size_t)b->failed);
-		status = cli->status;
-	} else if (write && (err = crm_db_commit(cli->db)) != NULL)
-		status = cli_error(cli, err);
-	else if (print)
-		status = contact_print_ids(cli, b->ids, b->n);
-	free(b->ids);
+	status = cli_batch(cli, &cb, argc, argv);
 	crm_strv_clear(&b->add);
 	crm_strv_clear(&b->remove);
-	return status ? status : cli->status;
+	return status;
 }
 
 static int

@@ -89,10 +89,6 @@ struct batch {
 	int		 thread;	/* with their comments */
 	const char	*arg;		/* assignee, status, priority */
 	const char	*arg2;		/* queue */
-	sqlite3_int64	*ids;
-	size_t		 n, alloc;
-	int		 failed;
-	int		 usage;		/* a usage error: stop */
 };
 
 static long
@@ -173,56 +169,30 @@ print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n, int thread)
 	return cli_error(cli, err);
 }
 
-static void
-batch_one(struct cli *cli, const char *ref, void *arg)
+static struct crm_error *
+batch_apply(struct cli *cli, sqlite3_int64 id, void *arg)
 {
 	struct batch *b = arg;
-	struct crm_error *err;
-	sqlite3_int64 id;
 
-	if (b->usage)
-		return;
-	if ((err = crm_ticket_resolve(cli->db, ref, &id)) == NULL &&
-	    b->apply != NULL)
-		err = b->apply(cli, id, b);
-	if (err != NULL) {
-		b->failed++;
-		b->usage = err->code == CRM_EXIT_USAGE;
-		cli_error(cli, err);
-		return;
-	}
-	if (b->n == b->alloc) {
-		b->alloc = b->alloc ? b->alloc * 2 : 16;
-		b->ids = crm_xrealloc(b->ids, b->alloc * sizeof(*b->ids));
-	}
-	b->ids[b->n++] = id;
+	return b->apply(cli, id, b);
+}
+
+static int
+batch_print(struct cli *cli, const sqlite3_int64 *ids, size_t n, void *arg)
+{
+	const struct batch *b = arg;
+
+	return print_ids(cli, ids, n, b->thread);
 }
 
 static int
 run_batch(struct cli *cli, struct batch *b, int argc, char **argv)
 {
-	struct crm_error *err;
-	int status = 0;
+	struct cli_batch cb = { "ticket", "ID...", ref_keys,
+	    crm_ticket_resolve, b->apply ? batch_apply : NULL,
+	    b->print ? batch_print : NULL, b, b->write };
 
-	if (argc == 0)
-		cli_usage_error(cli, "no ticket given (use ID... or -)");
-	if ((err = cli_db(cli, b->write ? CRM_DB_WRITE : CRM_DB_READ)) !=
-	    NULL || (b->write && (err = crm_db_begin(cli->db)) != NULL))
-		return cli_error(cli, err);
-	cli_each_ref(cli, argc, argv, ref_keys, batch_one, b);
-	if (b->write && (b->failed || cli->status)) {
-		crm_db_rollback(cli->db);
-		if (b->n > 0 || b->failed > 1)
-			cli_warn(cli, "nothing changed: %d of %zu tickets "
-			    "failed",
-			    b->failed, b->n + (size_t)b->failed);
-		status = cli->status;
-	} else if (b->write && (err = crm_db_commit(cli->db)) != NULL)
-		status = cli_error(cli, err);
-	else if (b->print)
-		status = print_ids(cli, b->ids, b->n, b->thread);
-	free(b->ids);
-	return status ? status : cli->status;
+	return cli_batch(cli, &cb, argc, argv);
 }
 
 static int

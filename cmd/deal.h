@@ -38,10 +38,8 @@ struct deal_batch {
 	const char	*stage;		/* move, reopen */
 	const char	*reason;	/* lose */
 	const char	*as_of;		/* show, history: a bound */
-	sqlite3_int64	*ids;		/* the deals done */
-	size_t		 n, alloc;
-	int		 failed;
-	int		 usage;		/* a usage error: stop at once */
+	const sqlite3_int64 *ids;	/* print: the deals done */
+	size_t		 n;
 };
 
 /* Run b over the references in argv, then b->print. */

@@ -3,13 +3,11 @@
  * a list of references in one transaction.
  */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include <cjson/cJSON.h>
 
 #include "crm_deal.h"
 #include "crm_record.h"
-#include "crm_util.h"
 #include "cli.h"
 #include "deal.h"
 
@@ -37,29 +35,23 @@ deal_print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n,
 	return cli_error(cli, err);
 }
 
-static void
-batch_one(struct cli *cli, const char *ref, void *arg)
+static struct crm_error *
+batch_apply(struct cli *cli, sqlite3_int64 id, void *arg)
 {
 	struct deal_batch *b = arg;
-	struct crm_error *err;
-	sqlite3_int64 id;
 
-	if (b->usage)
-		return;
-	if ((err = crm_deal_resolve(cli->db, ref, &id)) == NULL &&
-	    b->apply != NULL)
-		err = b->apply(cli, id, b);
-	if (err != NULL) {
-		b->failed++;
-		b->usage = err->code == CRM_EXIT_USAGE;
-		cli_error(cli, err);
-		return;
-	}
-	if (b->n == b->alloc) {
-		b->alloc = b->alloc ? b->alloc * 2 : 16;
-		b->ids = crm_xrealloc(b->ids, b->alloc * sizeof(*b->ids));
-	}
-	b->ids[b->n++] = id;
+	return b->apply(cli, id, b);
+}
+
+/* b->print, with the deals done in b->ids (borrowed for the call). */
+static int
+batch_print(struct cli *cli, const sqlite3_int64 *ids, size_t n, void *arg)
+{
+	struct deal_batch *b = arg;
+
+	b->ids = ids;
+	b->n = n;
+	return b->print(cli, b);
 }
 
 int
@@ -71,25 +63,9 @@ deal_print_batch(struct cli *cli, struct deal_batch *b)
 int
 deal_run_batch(struct cli *cli, struct deal_batch *b, int argc, char **argv)
 {
-	struct crm_error *err;
-	int status = 0;
+	struct cli_batch cb = { "deal", "REF...", deal_ref_keys,
+	    crm_deal_resolve, b->apply ? batch_apply : NULL,
+	    b->print ? batch_print : NULL, b, b->write };
 
-	if (argc == 0)
-		cli_usage_error(cli, "no deal given (use REF... or -)");
-	if ((err = cli_db(cli, b->write ? CRM_DB_WRITE : CRM_DB_READ)) !=
-	    NULL || (b->write && (err = crm_db_begin(cli->db)) != NULL))
-		return cli_error(cli, err);
-	cli_each_ref(cli, argc, argv, deal_ref_keys, batch_one, b);
-	if (b->write && (b->failed || cli->status)) {
-		crm_db_rollback(cli->db);
-		if (b->n > 0 || b->failed > 1)
-			cli_warn(cli, "nothing changed: %d of %zu deals failed",
-			    b->failed, b->n + (size_t)b->failed);
-		status = cli->status;
-	} else if (b->write && (err = crm_db_commit(cli->db)) != NULL)
-		status = cli_error(cli, err);
-	else if (b->print != NULL)
-		status = b->print(cli, b);
-	free(b->ids);
-	return status ? status : cli->status;
+	return cli_batch(cli, &cb, argc, argv);
 }
