@@ -563,3 +563,29 @@ cli_batch(struct cli *cli, const struct cli_batch *b, int argc, char **argv)
 	free(r.ids);
 	return status ? status : cli->status;
 }
+
+int
+cli_print_ids(struct cli *cli, const char *const *known,
+    const char *const *columns, const char *const *table_columns,
+    const sqlite3_int64 *ids, size_t n,
+    struct crm_error *(*get)(struct cli *, sqlite3_int64, void *, cJSON **),
+    void *arg)
+{
+	struct crm_error *err;
+	struct crm_out *out;
+	cJSON *rec;
+	size_t i;
+
+	if ((err = cli_out(cli, known, columns, table_columns, &out)) != NULL)
+		return cli_error(cli, err);
+	for (i = 0; i < n && err == NULL && !crm_out_closed(out); i++) {
+		if ((err = get(cli, ids[i], arg, &rec)) != NULL)
+			break;
+		err = crm_out_write(out, rec);
+		cJSON_Delete(rec);
+	}
+	if (err == NULL)
+		err = crm_out_finish(out);
+	crm_out_free(out);
+	return cli_error(cli, err);
+}

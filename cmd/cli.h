@@ -117,6 +117,17 @@ struct crm_error *cli_out(struct cli *cli, const char *const *known,
 	    struct crm_out **out);
 
 /*
+ * Print the records of ids through cli_out(known, columns,
+ * table_columns): get makes each (freed here), until a reader closes
+ * the pipe.  Returns the exit status.
+ */
+int	 cli_print_ids(struct cli *cli, const char *const *known,
+	    const char *const *columns, const char *const *table_columns,
+	    const sqlite3_int64 *ids, size_t n,
+	    struct crm_error *(*get)(struct cli *cli, sqlite3_int64 id,
+	    void *arg, cJSON **rec), void *arg);
+
+/*
  * The columns of a list into cols: for csv and tsv those of flat (a
  * column per custom field in use), else the entity's plain list.
  */

@@ -113,27 +113,17 @@ set_value(struct cli *cli, cJSON *values, int key, const char *arg)
 	free(name);
 }
 
+static struct crm_error *
+get_contact(struct cli *cli, sqlite3_int64 id, void *arg, cJSON **rec)
+{
+	return crm_contact_get(cli->db, id, rec);
+}
+
 int
 contact_print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n)
 {
-	struct crm_error *err;
-	struct crm_out *out;
-	cJSON *rec;
-	size_t i;
-
-	if ((err = cli_out(cli, crm_contact_columns, crm_contact_columns,
-	    crm_contact_table_columns, &out)) != NULL)
-		return cli_error(cli, err);
-	for (i = 0; i < n && err == NULL; i++) {
-		if ((err = crm_contact_get(cli->db, ids[i], &rec)) != NULL)
-			break;
-		err = crm_out_write(out, rec);
-		cJSON_Delete(rec);
-	}
-	if (err == NULL)
-		err = crm_out_finish(out);
-	crm_out_free(out);
-	return cli_error(cli, err);
+	return cli_print_ids(cli, crm_contact_columns, crm_contact_columns,
+	    crm_contact_table_columns, ids, n, get_contact, NULL);
 }
 
 static int

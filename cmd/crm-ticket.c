@@ -132,6 +132,21 @@ ticket_body(struct cli *cli, const char *arg, int need, char **body)
 	return get_body(cli, arg, need, body);
 }
 
+/* A ticket's record; with *thread, its comments and their attachments. */
+static struct crm_error *
+get_ticket(struct cli *cli, sqlite3_int64 id, void *arg, cJSON **rec)
+{
+	int thread = *(const int *)arg;
+	struct crm_error *err;
+
+	if ((err = crm_ticket_get(cli->db, id, thread, rec)) == NULL &&
+	    thread && (err = crm_ticket_attachments(cli->db, *rec)) != NULL) {
+		cJSON_Delete(*rec);
+		*rec = NULL;
+	}
+	return err;
+}
+
 static int
 print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n, int thread)
 {
@@ -143,30 +158,9 @@ print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n, int thread)
 		"next_response_due", "next_response_at", "resolution_due",
 		"due", "breached", "comments", NULL
 	};
-	struct crm_error *err;
-	struct crm_out *out;
-	cJSON *rec;
-	size_t i;
 
-	if ((err = cli_out(cli, known, thread ? known : crm_ticket_columns,
-	    crm_ticket_table_columns, &out)) != NULL)
-		return cli_error(cli, err);
-	for (i = 0; i < n && err == NULL && !crm_out_closed(out); i++) {
-		if ((err = crm_ticket_get(cli->db, ids[i], thread, &rec)) !=
-		    NULL)
-			break;
-		if (thread && (err = crm_ticket_attachments(cli->db, rec)) !=
-		    NULL) {
-			cJSON_Delete(rec);
-			break;
-		}
-		err = crm_out_write(out, rec);
-		cJSON_Delete(rec);
-	}
-	if (err == NULL)
-		err = crm_out_finish(out);
-	crm_out_free(out);
-	return cli_error(cli, err);
+	return cli_print_ids(cli, known, thread ? known : crm_ticket_columns,
+	    crm_ticket_table_columns, ids, n, get_ticket, &thread);
 }
 
 static struct crm_error *

@@ -11,28 +11,18 @@
 #include "cli.h"
 #include "deal.h"
 
+static struct crm_error *
+get_deal(struct cli *cli, sqlite3_int64 id, void *arg, cJSON **rec)
+{
+	return crm_deal_get(cli->db, id, arg, rec);
+}
+
 int
 deal_print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n,
     const char *as_of)
 {
-	struct crm_error *err;
-	struct crm_out *out;
-	cJSON *rec;
-	size_t i;
-
-	if ((err = cli_out(cli, crm_deal_columns, crm_deal_columns,
-	    crm_deal_table_columns, &out)) != NULL)
-		return cli_error(cli, err);
-	for (i = 0; i < n && err == NULL; i++) {
-		if ((err = crm_deal_get(cli->db, ids[i], as_of, &rec)) != NULL)
-			break;
-		err = crm_out_write(out, rec);
-		cJSON_Delete(rec);
-	}
-	if (err == NULL)
-		err = crm_out_finish(out);
-	crm_out_free(out);
-	return cli_error(cli, err);
+	return cli_print_ids(cli, crm_deal_columns, crm_deal_columns,
+	    crm_deal_table_columns, ids, n, get_deal, (void *)as_of);
 }
 
 static struct crm_error *
