@@ -12,6 +12,7 @@
 
 #include "crm_import.h"
 #include "crm_stream.h"
+#include "stretch.h"
 
 static void
 plain(const uint8_t *data, size_t size)
@@ -77,23 +78,6 @@ import(const uint8_t *data, size_t size, int how)
 	imp_norm_free(nm);
 	imp_map_free(m);
 	fclose(fp);
-}
-
-/*
- * The input repeated past the readers' buffers (64 KB, 256 KB), so that
- * rows straddle refills; the caller frees *out.
- */
-static size_t
-stretch(const uint8_t *data, size_t size, uint8_t **out)
-{
-	size_t n = 0, want = 300 * 1024;
-
-	*out = malloc(want + size);
-	while (n < want) {
-		memcpy(*out + n, data, size);
-		n += size;
-	}
-	return n;
 }
 
 int
