@@ -163,7 +163,7 @@ write_backup(struct crm_db *db, const char *tmp, const char *file)
 	return err;
 }
 
-/* Remove what is left of a failed backup: tmp and SQLite's files. */
+/* Remove a temporary database: tmp and SQLite's files. */
 static void
 remove_temp(const char *tmp)
 {
@@ -255,7 +255,7 @@ static struct crm_error *
 verify(struct crm_db *db, sqlite3 *src, const char *file, int *version)
 {
 	char problem[256];
-	int rc, have, want = crm_db_schema_version(), psrc, pdst;
+	int rc, have, want = crm_db_schema_version();
 
 	if ((rc = quick_check(src, problem, sizeof(problem))) != SQLITE_OK ||
 	    (rc = pragma_int(src, "PRAGMA user_version", &have)) != SQLITE_OK) {
@@ -275,13 +275,49 @@ verify(struct crm_db *db, sqlite3 *src, const char *file, int *version)
 		return crm_error_new(CRM_EXIT_FAIL, "%s: schema version %d is "
 		    "newer than this crm knows (%d): upgrade crm", file, have,
 		    want);
-	/* Into a WAL database SQLite can only copy pages of its own size. */
-	if (pragma_int(src, "PRAGMA page_size", &psrc) == SQLITE_OK &&
-	    pragma_int(db->sql, "PRAGMA page_size", &pdst) == SQLITE_OK &&
-	    psrc != pdst)
-		return crm_error_new(CRM_EXIT_FAIL, "%s: page size %d differs "
-		    "from the database's %d", file, psrc, pdst);
 	*version = have;
+	return NULL;
+}
+
+/*
+ * Into a WAL database SQLite copies pages of its own size only: a backup
+ * of another size (made before crm chose 8192-byte pages, say) is first
+ * rewritten with the database's into *tmp, next to it, and read from
+ * there.
+ */
+static struct crm_error *
+resize(struct crm_db *db, sqlite3 **src, const char *file, char **tmp)
+{
+	struct crm_error *err;
+	sqlite3_stmt *st = NULL;
+	char sql[40];
+	int psrc, pdst, rc;
+
+	if ((rc = pragma_int(*src, "PRAGMA page_size", &psrc)) != SQLITE_OK ||
+	    (rc = pragma_int(db->sql, "PRAGMA page_size", &pdst)) !=
+	    SQLITE_OK)
+		return crm_db_error(db, rc);
+	if (psrc == pdst)
+		return NULL;
+	if ((err = make_temp(db->path, tmp)) != NULL)
+		return err;
+	snprintf(sql, sizeof(sql), "PRAGMA page_size = %d", pdst);
+	if ((rc = sqlite3_exec(*src, sql, NULL, NULL, NULL)) == SQLITE_OK &&
+	    (rc = sqlite3_prepare_v2(*src, "VACUUM INTO ?", -1, &st,
+	    NULL)) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, *tmp, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK :
+		    sqlite3_errcode(*src);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return crm_error_new(CRM_EXIT_FAIL, "%s: cannot convert to "
+		    "page size %d: %s", file, pdst, sqlite3_errmsg(*src));
+	sqlite3_close(*src);
+	if ((rc = sqlite3_open_v2(*tmp, src, SQLITE_OPEN_READONLY, NULL)) !=
+	    SQLITE_OK)
+		return crm_error_new(CRM_EXIT_FAIL, "%s: %s", *tmp,
+		    sqlite3_errstr(rc));
 	return NULL;
 }
 
@@ -308,6 +344,7 @@ crm_db_restore(struct crm_db *db, const char *file)
 	struct crm_error *err = NULL;
 	struct stat sb;
 	sqlite3 *src = NULL;
+	char *tmp = NULL;
 	int rc, version = 0;
 
 	if (db->in_tx)
@@ -330,7 +367,8 @@ crm_db_restore(struct crm_db *db, const char *file)
 		    src != NULL ? sqlite3_errmsg(src) : sqlite3_errstr(rc));
 		goto done;
 	}
-	if ((err = verify(db, src, file, &version)) != NULL)
+	if ((err = verify(db, src, file, &version)) != NULL ||
+	    (err = resize(db, &src, file, &tmp)) != NULL)
 		goto done;
 	/* One step: one write transaction on the live database. */
 	if ((rc = copy(db->sql, src, -1, busy_ms())) != SQLITE_OK) {
@@ -341,6 +379,9 @@ crm_db_restore(struct crm_db *db, const char *file)
 		err = reopen(db);
 done:
 	sqlite3_close(src);
+	if (tmp != NULL)
+		remove_temp(tmp);
+	free(tmp);
 	return err;
 }
 

@@ -74,7 +74,7 @@ run crm-db stats
 expect_rc 0 "stats"
 is "$(printf '%s\n' "$OUT" | jq -c '{path, schema_version, page_size,
     tables: (.tables | {contacts, contact_tags, events})}')" \
-    "{\"path\":\"$CRM_DB\",\"schema_version\":$version,\"page_size\":4096,\"tables\":{\"contacts\":2,\"contact_tags\":1,\"events\":3}}" \
+    "{\"path\":\"$CRM_DB\",\"schema_version\":$version,\"page_size\":8192,\"tables\":{\"contacts\":2,\"contact_tags\":1,\"events\":3}}" \
     "path, version, page size and the row counts"
 wal=0
 [ -f "$CRM_DB-wal" ] && wal=$(stat -c %s "$CRM_DB-wal")

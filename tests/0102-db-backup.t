@@ -2,7 +2,7 @@
 # crm-db backup and restore: a consistent copy, an atomic restore, and
 # refusals that leave the live database alone.
 . "${CRM_TOP:-.}/tests/lib.sh"
-plan 56
+plan 61
 
 # state: what the live database holds, for before/after comparisons.
 state() {
@@ -166,3 +166,20 @@ run crm-db --db "$T_DIR/new/crm.db" restore b.db
 expect_rc 0 "restore into a new database"
 is "$(sqlite3 "$T_DIR/new/crm.db" 'SELECT count(*) FROM contacts')" 2 \
     "holds the backup"
+
+# A backup with pages of another size (4 KiB, as databases had before crm
+# chose 8 KiB): rewritten to the database's size on the way in.
+sqlite3 b.db 'PRAGMA page_size' >/dev/null
+cp b.db p4.db
+sqlite3 p4.db 'PRAGMA journal_mode = DELETE; PRAGMA page_size = 4096;
+    VACUUM' >/dev/null
+is "$(sqlite3 p4.db 'PRAGMA page_size')" 4096 "a backup of 4 KiB pages"
+run crm-db --db "$T_DIR/p4/crm.db" restore p4.db
+expect_rc 0 "restores into a new database"
+is "$(sqlite3 "$T_DIR/p4/crm.db" 'PRAGMA page_size;
+    SELECT count(*) FROM contacts')" "8192
+2" "of 8 KiB pages, with the backup's contacts"
+is "$(ls -a "$T_DIR/p4")" ".
+..
+crm.db" "and no temporary file is left"
+is "$(sqlite3 "$T_DIR/p4/crm.db" 'PRAGMA quick_check')" ok "which is sound"
