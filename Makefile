@@ -27,9 +27,9 @@ BUILD    = build
 endif
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-	-DCRM_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) $(SANFLAGS) -Ilib $(PKG_CFLAGS)
+	-DCRM_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) $(SANFLAGS) -pthread -Ilib $(PKG_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
-LIBS = $(PKG_LIBS) $(CSV_LIBS) -lm
+LIBS = $(PKG_LIBS) $(CSV_LIBS) -lm -pthread
 
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)

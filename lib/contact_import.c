@@ -17,6 +17,9 @@
  *
  * Line numbers of written rows, for "duplicate of line N", are kept as
  * runs in a temporary table: a row is noted only where line - id changes.
+ *
+ * The rows are read, checked and normalised ahead, in a thread of their
+ * own (import_ahead.c), while the ones before are written here.
  */
 #include <sys/stat.h>
 
@@ -243,9 +246,10 @@ live_checks(struct imp *im, const struct imp_vals *v, sqlite3_int64 *target,
 }
 
 static struct crm_error *
-upsert(struct imp *im, const struct imp_row *row, const struct imp_vals *v,
-    sqlite3_int64 id, sqlite3_int64 co)
+upsert(struct imp *im, const struct imp_item *row, sqlite3_int64 id,
+    sqlite3_int64 co)
 {
+	const struct imp_vals *v = &row->v;
 	sqlite3_stmt *st = im->s[S_UPSERT];
 	struct crm_error *err;
 	struct imp_rowvals r;
@@ -283,7 +287,7 @@ upsert(struct imp *im, const struct imp_row *row, const struct imp_vals *v,
 
 /* Bulk: a suspect row's keys, to be set or refused after the rebuild. */
 static struct crm_error *
-suspect(struct imp *im, const struct imp_row *row, sqlite3_int64 id,
+suspect(struct imp *im, const struct imp_item *row, sqlite3_int64 id,
     const char *email, const char *ext)
 {
 	sqlite3_stmt *st = im->s[S_SUS_ADD];
@@ -302,21 +306,16 @@ suspect(struct imp *im, const struct imp_row *row, sqlite3_int64 id,
 
 /* Insert a new contact, or fill a company this import made for a link. */
 static struct crm_error *
-insert(struct imp *im, const struct imp_row *row, const struct imp_vals *v,
-    sqlite3_int64 co, sqlite3_int64 merge)
+insert(struct imp *im, const struct imp_item *row, sqlite3_int64 co,
+    sqlite3_int64 merge)
 {
 	sqlite3_stmt *st = im->s[merge ? S_MERGE : S_INS];
+	const struct imp_vals *v = &row->v;
+	int autoc, sus_email = row->sus_email, sus_ext = row->sus_ext;
 	struct crm_error *err;
 	struct imp_rowvals r;
 	sqlite3_int64 id = merge, other;
-	int autoc, sus_email = 0, sus_ext = 0;
 
-	if (im->bulk) {
-		sus_email = v->v[T_EMAIL] != NULL &&
-		    imp_bloom_seen(im, v->v[T_EMAIL], 1, 1);
-		sus_ext = v->v[T_EXT] != NULL &&
-		    imp_bloom_seen(im, v->v[T_EXT], 0, 2);
-	}
 	row_values(im, v, co, 1, sus_email, sus_ext, &r);
 	if (im->bulk && !merge)
 		err = imp_batch_add(im, &r, &id);
@@ -359,8 +358,9 @@ insert(struct imp *im, const struct imp_row *row, const struct imp_vals *v,
 
 /* Write one good row; a row refused for its keys goes to imp_reject(). */
 static struct crm_error *
-store(struct imp *im, const struct imp_row *row, const struct imp_vals *v)
+store(struct imp *im, const struct imp_item *row)
 {
+	const struct imp_vals *v = &row->v;
 	sqlite3_int64 target = 0, co = 0, id;
 	struct crm_error *err, *bad = NULL;
 	int autoc;
@@ -378,14 +378,14 @@ store(struct imp *im, const struct imp_row *row, const struct imp_vals *v)
 	    (err = imp_company_id(im, v->v[T_COMPANY], &co)) != NULL)
 		return err;
 	if (target != 0)
-		return upsert(im, row, v, target, co);
+		return upsert(im, row, target, co);
 	if (v->company) {
 		if ((err = imp_co_find(im, v->v[T_NAME], &id, &autoc)) != NULL)
 			return err;
 		if (autoc)
-			return insert(im, row, v, co, id);
+			return insert(im, row, co, id);
 	}
-	return insert(im, row, v, co, 0);
+	return insert(im, row, co, 0);
 }
 
 /*
@@ -497,30 +497,25 @@ event(struct imp *im)
 	return err;
 }
 
-/* Every row: normalised and stored, or rejected. */
+/* Every row, as read ahead: stored, or rejected. */
 static struct crm_error *
-rows(struct imp *im, struct imp_row *row, int rc, struct crm_error *err)
+rows(struct imp *im, struct imp_ahead *a)
 {
-	struct imp_vals v;
+	struct crm_error *err;
+	struct imp_item *it;
 
-	for (; rc != 0; rc = imp_reader_next(im->rd, row, &err)) {
-		if (rc == -2)
+	while ((it = imp_ahead_next(a)) != NULL) {
+		err = it->err;
+		it->err = NULL;
+		if (it->rc == -2)
 			return err;
 		if (++im->st->rows % 4096 == 0 && im->o->progress != NULL) {
-			im->st->bytes = imp_reader_bytes(im->rd);
+			im->st->bytes = imp_ahead_bytes(a);
 			im->o->progress(im->st, im->o->arg);
 		}
-		if (rc < 0) {
-			imp_reject(im, row->raw, row->rawlen, err);
-			continue;
-		}
-		if ((err = imp_normalise(im->nm, im->map, im->cols, row,
-		    &v)) != NULL) {
-			imp_reject(im, row->raw, row->rawlen,
-			    crm_error_prefix(err, "line %ld", row->line));
-			continue;
-		}
-		if ((err = store(im, row, &v)) != NULL)
+		if (it->rc < 0)
+			imp_reject(im, it->raw, it->rawlen, err);
+		else if ((err = store(im, it)) != NULL)
 			return err;
 	}
 	return imp_flush(im);
@@ -579,6 +574,7 @@ crm_contact_import(struct crm_db *db, FILE *fp,
     const struct crm_import_opts *o, struct crm_import_stats *st)
 {
 	struct crm_error *err = NULL, *rowerr = NULL;
+	struct imp_ahead *ahead = NULL;
 	struct imp_row row;
 	struct timespec t;
 	struct imp im;
@@ -616,8 +612,11 @@ crm_contact_import(struct crm_db *db, FILE *fp,
 	if ((err = crm_search_suspend(db, &im.search)) != NULL ||
 	    (err = setup(&im)) != NULL)
 		goto done;
-	err = rows(&im, &row, rc, rowerr);
+	ahead = imp_ahead_start(&im, rc, &row, rowerr);
 	rowerr = NULL;
+	err = rows(&im, ahead);
+	imp_ahead_stop(ahead);
+	ahead = NULL;
 	if (err != NULL)
 		goto done;
 	st->seconds[0] = lap(&t);
@@ -639,6 +638,7 @@ crm_contact_import(struct crm_db *db, FILE *fp,
 	st->seconds[3] = lap(&t);
 	began = 0;
 done:
+	imp_ahead_stop(ahead);
 	crm_error_free(rowerr);
 	if (began)
 		crm_db_rollback(db);

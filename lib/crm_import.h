@@ -203,6 +203,41 @@ struct crm_error *imp_normalise(struct imp_norm *nm, struct imp_map *m,
 /* Append s[0..n) as a JSON string, escaped as cJSON escapes it. */
 void	 imp_json_string(struct crm_buf *b, const char *s, size_t n);
 
+/* ---- Reading ahead, in a thread of its own: import_ahead.c ---- */
+
+/* A row as the reader hands it over, its strings copies. */
+struct imp_item {
+	int		  rc;		/* 1: v; -1: a bad row, err; -2: the
+					 * input ends in error, err */
+	long		  line;
+	const char	 *raw;		/* the row as read, for --rejects */
+	size_t		  rawlen;
+	struct imp_vals	  v;
+	int		  sus_email;	/* bulk: the email or the external */
+	int		  sus_ext;	/* id may have been seen before */
+	struct crm_error *err;		/* the importer takes it */
+};
+
+struct imp;
+struct imp_ahead;
+
+/*
+ * Start reading ahead from the row imp_reader_next() gave last (rc, row,
+ * err, which is taken), with the reader, normaliser and Bloom filter of
+ * im: the caller touches none of them until imp_ahead_stop().
+ */
+struct imp_ahead *imp_ahead_start(struct imp *im, int rc,
+	    const struct imp_row *row, struct crm_error *err);
+/* The next row in input order, NULL after the last; valid until the next
+ * call. */
+struct imp_item *imp_ahead_next(struct imp_ahead *a);
+/* The input read up to the row imp_ahead_next() gave last, or a little
+ * beyond. */
+off_t	 imp_ahead_bytes(const struct imp_ahead *a);
+/* Stop reading (at the next row), wait, and free a and what was not
+ * taken.  NULL is a no-op. */
+void	 imp_ahead_stop(struct imp_ahead *a);
+
 /* ---- The writer: contact_import.c and import_db.c ---- */
 
 #define IMP_SLOTS		131072		/* company names cached */

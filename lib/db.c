@@ -365,8 +365,12 @@ crm_db_open(const char *path, int mode, struct crm_db **out)
 		}
 		db->readonly = 1;
 	}
+	/*
+	 * A connection is used by one thread only (an import reads ahead in
+	 * another, which never calls SQLite): no mutex on every call.
+	 */
 	flags = (db->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-	    SQLITE_OPEN_NOFOLLOW;
+	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
 	if ((rc = sqlite3_open_v2(path, &db->sql, flags, NULL)) != SQLITE_OK) {
 		err = crm_db_error(db, rc);
 		goto fail;

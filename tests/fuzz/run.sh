@@ -70,7 +70,7 @@ build() {
 	$CLANG -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	    -Wall -Wextra -Werror -Wno-unused-parameter $OPT \
 	    -fsanitize=fuzzer $SAN -Ilib $cflags -o $B/fuzz/"$1".new \
-	    "$src" $B/lib/libcrm.a $libs -lcsv -lm &&
+	    "$src" $B/lib/libcrm.a $libs -lcsv -lm -pthread &&
 	    mv $B/fuzz/"$1".new $B/fuzz/"$1"	# another run may be using it
 }
 fail=0 pids=""
