@@ -4,8 +4,9 @@
  * suppression list); crm-contact(1).  Owns the table suppressions and the
  * contacts columns consent_source, consent_at and forgotten_at.
  *
- * The tables that hold a contact's data are listed in privacy.c, one line
- * each (activities, deals, tickets, campaign sends); a table that does not
+ * The tables that hold a contact's data are listed in privacy.c (what is
+ * exported) and privacy_forget.c (what is erased), one line each
+ * (activities, deals, tickets, campaign sends); a table that does not
  * exist yet is skipped.  Writes go into the caller's transaction
  * (crm_db_begin) and each records an event.
  */
