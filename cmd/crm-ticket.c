@@ -150,16 +150,8 @@ get_ticket(struct cli *cli, sqlite3_int64 id, void *arg, cJSON **rec)
 static int
 print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n, int thread)
 {
-	static const char *const known[] = {
-		"id", "subject", "contact", "contact_id", "status", "priority",
-		"queue", "channel", "assignee", "created_at", "updated_at",
-		"first_response_at", "resolved_at", "closed_at", "csat",
-		"csat_comment", "message_id", "first_response_due",
-		"next_response_due", "next_response_at", "resolution_due",
-		"due", "breached", "comments", NULL
-	};
-
-	return cli_print_ids(cli, known, thread ? known : crm_ticket_columns,
+	return cli_print_ids(cli, crm_ticket_thread_columns, thread ?
+	    crm_ticket_thread_columns : crm_ticket_columns,
 	    crm_ticket_table_columns, ids, n, get_ticket, &thread);
 }
 

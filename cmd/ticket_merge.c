@@ -46,19 +46,14 @@ add_ref(struct cli *cli, const char *ref, void *arg)
 static int
 print_kept(struct cli *cli, sqlite3_int64 id)
 {
-	const char *known[64];
 	struct crm_error *err;
 	struct crm_out *out = NULL;
 	cJSON *rec = NULL;
-	size_t n;
 
-	for (n = 0; crm_ticket_columns[n] != NULL && n < 62; n++)
-		known[n] = crm_ticket_columns[n];
-	known[n++] = "comments";
-	known[n] = NULL;
 	if ((err = crm_ticket_get(cli->db, id, 1, &rec)) == NULL &&
-	    (err = cli_out(cli, known, known, crm_ticket_table_columns,
-	    &out)) == NULL && (err = crm_out_write(out, rec)) == NULL)
+	    (err = cli_out(cli, crm_ticket_thread_columns,
+	    crm_ticket_thread_columns, crm_ticket_table_columns, &out)) ==
+	    NULL && (err = crm_out_write(out, rec)) == NULL)
 		err = crm_out_finish(out);
 	crm_out_free(out);
 	cJSON_Delete(rec);

@@ -31,6 +31,8 @@
 
 /* The fields of a ticket record, in output order; NULL-terminated. */
 extern const char *const crm_ticket_columns[];
+/* The same, then "comments": a record with its thread. */
+extern const char *const crm_ticket_thread_columns[];
 /* The columns a table shows by default. */
 extern const char *const crm_ticket_table_columns[];
 /* The fields of a comment record. */

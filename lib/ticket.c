@@ -61,14 +61,17 @@ const char crm_ticket_schema_1[] =
 	"CREATE UNIQUE INDEX ticket_comments_message_id"
 	" ON ticket_comments(message_id);";
 
-const char *const crm_ticket_columns[] = {
-	"id", "subject", "contact", "contact_id", "status", "priority",
-	"queue", "channel", "assignee", "created_at", "updated_at",
-	"first_response_at", "resolved_at", "closed_at", "csat",
-	"csat_comment", "message_id", "first_response_due",
-	"next_response_due", "next_response_at", "resolution_due", "due",
-	"breached", NULL
-};
+#define COLUMNS \
+	"id", "subject", "contact", "contact_id", "status", "priority", \
+	"queue", "channel", "assignee", "created_at", "updated_at", \
+	"first_response_at", "resolved_at", "closed_at", "csat", \
+	"csat_comment", "message_id", "first_response_due", \
+	"next_response_due", "next_response_at", "resolution_due", "due", \
+	"breached"
+
+const char *const crm_ticket_columns[] = { COLUMNS, NULL };
+const char *const crm_ticket_thread_columns[] = { COLUMNS, "comments",
+	NULL };
 
 const char *const crm_ticket_table_columns[] = {
 	"id", "subject", "contact", "status", "priority", "queue",
