@@ -310,12 +310,16 @@ send_error(struct crm_smtp *s, CURLcode rc)
 	if (isupper((unsigned char)why[0]) && islower((unsigned char)why[1]))
 		why[0] = (char)tolower((unsigned char)why[0]);
 	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
 	case CURLE_GOT_NOTHING:
+		/* No reply of 250: the server did not take it. */
+		return crm_error_new(CRM_EXIT_TEMPFAIL, "%s: the connection "
+		    "was lost before the server took the message: %s",
+		    s->server, why);
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_WEIRD_SERVER_REPLY:

@@ -1,6 +1,7 @@
 """An SMTP server for the tests, on 127.0.0.1 (python3-aiosmtpd).
 
-    smtpd.py DIR PORTFILE [accept|reject|tempfail|silent] [USER PASSWORD]
+    smtpd.py DIR PORTFILE [accept|reject|tempfail|silent|dropdata]
+             [USER PASSWORD]
 
 Listens on a free port, written to PORTFILE once it listens.  Each message
 is saved in DIR as N.eml: "X-Mail-Args: <from>" and "X-Rcpt-Args: <to>"
@@ -8,7 +9,9 @@ lines (as postfix's smtp-sink writes them), then the message as received.
 DIR/log gets one line per EHLO ("ehlo NAME"), AUTH ("auth MECH ok|bad")
 and refusal.  reject answers RCPT with 550 (accept too, for a recipient
 starting with "refuse"), tempfail with 450; silent
-accepts connections and never says a word.  With a
+accepts connections and never says a word; dropdata takes the envelope
+and DATA, then drops the connection after the first line of the message
+(logging "dropped").  With a
 USER, AUTH (PLAIN or LOGIN) is required and checked.  With CRM_TEST_TLS set
 to starttls (offered on request) or smtps (TLS from the start), the
 certificate and key are CRM_TEST_CERT and CRM_TEST_KEY; each message logs
@@ -64,6 +67,38 @@ class Handler:
         return "250 2.0.0 Ok: queued as %d" % self.n
 
 
+class DropData(asyncio.Protocol):
+    """Just enough SMTP to reach DATA, then the line goes dead."""
+
+    def __init__(self, handler):
+        self.handler = handler
+        self.data = False
+
+    def connection_made(self, transport):
+        self.transport = transport
+        transport.write(b"220 smtpd.test ESMTP\r\n")
+
+    def data_received(self, chunk):
+        for line in chunk.split(b"\r\n"):
+            if not line:
+                continue
+            if self.data:
+                self.handler.log("dropped")
+                self.transport.abort()
+                return
+            verb = line.split(b" ")[0].upper()
+            if verb in (b"EHLO", b"HELO"):
+                self.transport.write(b"250 smtpd.test\r\n")
+            elif verb == b"DATA":
+                self.data = True
+                self.transport.write(b"354 go ahead\r\n")
+            elif verb == b"QUIT":
+                self.transport.write(b"221 bye\r\n")
+                self.transport.close()
+            else:
+                self.transport.write(b"250 ok\r\n")
+
+
 def main():
     directory, portfile = sys.argv[1], sys.argv[2]
     mode = sys.argv[3] if len(sys.argv) > 3 else "accept"
@@ -96,7 +131,9 @@ def main():
 
     loop = asyncio.new_event_loop()
     server = loop.run_until_complete(
-        loop.create_server(asyncio.Protocol if mode == "silent" else factory,
+        loop.create_server(asyncio.Protocol if mode == "silent" else
+                           (lambda: DropData(handler)) if
+                           mode == "dropdata" else factory,
                            "127.0.0.1", 0,
                            ssl=ctx if tls == "smtps" else None))
     port = server.sockets[0].getsockname()[1]

@@ -4,7 +4,8 @@
 #   . "$CRM_TOP/tests/smtpd.sh"
 #   smtpd_find || { plan 1; skip "no SMTP server"; exit 0; }
 #   smtpd_start accept            # or reject (5xx), tempfail (4xx),
-#                                 # silent (never greets)
+#                                 # silent (never greets), dropdata
+#                                 # (the line drops mid-DATA; aiosmtpd)
 #   smtpd_start accept USER PASS  # AUTH required (aiosmtpd only)
 #   ... "$SMTPD_PORT"; smtpd_count; smtpd_take FILE (the one message) ...
 #   smtpd_stop
