@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -372,6 +373,25 @@ contact_timeline(struct cli *cli, int argc, char **argv)
 	return cli_error(cli, err);
 }
 
+/*
+ * The first search after a bulk import indexes what it loaded, some
+ * seconds for a million contacts: on a terminal, say why it waits.
+ */
+static void
+say_catch_up(struct cli *cli)
+{
+	struct crm_error *err;
+	sqlite3_int64 after;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	if ((err = crm_search_backlog(cli->db, &after)) != NULL)
+		crm_error_free(err);
+	else if (after >= 0)
+		fprintf(stderr, "%s: indexing the contacts of a bulk import "
+		    "for search, once\n", cli->prog->name);
+}
+
 int
 contact_search(struct cli *cli, int argc, char **argv)
 {
@@ -395,10 +415,12 @@ contact_search(struct cli *cli, int argc, char **argv)
 	    crm_contact_columns, &cols)) == NULL &&
 	    (err = cli_out(cli, crm_contact_columns,
 	    (const char *const *)cols.v, crm_contact_table_columns,
-	    &out)) == NULL &&
-	    (err = crm_search_contacts(cli->db, text.buf, limit,
-	    cli_write_one, out)) == NULL)
-		err = crm_out_finish(out);
+	    &out)) == NULL) {
+		say_catch_up(cli);
+		if ((err = crm_search_contacts(cli->db, text.buf, limit,
+		    cli_write_one, out)) == NULL)
+			err = crm_out_finish(out);
+	}
 	crm_out_free(out);
 	crm_strv_clear(&cols);
 	crm_buf_release(&text);

@@ -4,7 +4,7 @@
 # suppression list applied after the load, the triggers and CHECK
 # constraints back afterwards, and nothing of it after a failed import.
 . "${CRM_TOP:-.}/tests/lib.sh"
-plan 31
+plan 34
 
 backlog() { sql "SELECT coalesce((SELECT after FROM search_backlog), 'none')"; }
 triggers() { sql "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"; }
@@ -135,3 +135,18 @@ is "$(sql "SELECT group_concat(length(value)) FROM contacts, json_each(fields)
 is "$(sql "SELECT count(*), sum(tag = 't' || (substr(name, 3) % 7))
     FROM contact_tags JOIN contacts ON id = contact_id")" "2996|2996" \
     "with every tag on its contact"
+
+# The first search after a bulk import indexes it: on a terminal it says
+# so (script(1) gives it one), in a pipe it stays quiet.
+printf '%s\n' 'Name,Email' 'Ada Tty,ada@example.org' >tty.csv
+CRM_DB=$T_DIR/tty1.db crm-contact import tty.csv >/dev/null 2>&1
+run env CRM_DB="$T_DIR/tty1.db" crm-contact search tty
+is "$ERR" "" "a search in a pipe says nothing of the indexing"
+CRM_DB=$T_DIR/tty2.db
+crm-contact import tty.csv >/dev/null 2>&1
+TERM=dumb script -qec "crm-contact search tty >/dev/null" /dev/null >tty.out
+is "$(tr -d '\r' <tty.out)" \
+    "crm-contact: indexing the contacts of a bulk import for search, once" \
+    "on a terminal, the first search says why it waits"
+TERM=dumb script -qec "crm-contact search tty >/dev/null" /dev/null >tty.out
+is "$(tr -d '\r' <tty.out)" "" "and the next one has nothing to say"
