@@ -42,6 +42,13 @@ struct crm_reader *crm_reader_new(FILE *fp, const char *name,
  */
 int	 crm_reader_next(struct crm_reader *r, cJSON **rec,
 	    struct crm_error **err);
+/*
+ * The same without an object a CSV row: *vals holds its fields, one a
+ * header column (crm_reader_header()), NUL-terminated, valid until the
+ * next call; a JSONL record comes in *rec as above.
+ */
+int	 crm_reader_next_row(struct crm_reader *r, char ***vals, cJSON **rec,
+	    struct crm_error **err);
 /* The line on which the last record returned (or refused) began. */
 long	 crm_reader_line(const struct crm_reader *r);
 /* CSV only: the header names in order (borrowed); NULL before the first
