@@ -1,8 +1,9 @@
 /*
- * Deal import: records from crm_reader, their keys mapped to deal fields
- * (--map, then the names the usual exports use, then custom fields),
- * each added, or updated by external id with upsert, through the same
- * checks as add and update, with statements kept prepared.
+ * Deal import: records (deal_read.c: CSV rows as fields, JSON Lines as
+ * objects), their keys mapped to deal fields (--map, then the names the
+ * usual exports use, then custom fields), each checked as add and update
+ * check it; then added in batches (deal_bulk.c), or with upsert updated
+ * by external id or added one by one, with statements kept prepared.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -72,7 +73,9 @@ struct imp {
 	size_t		 nkeys;
 	struct crm_out	*rej;
 	int		 csv;
-	sqlite3_int64	 first, last;	/* added; events unwritten */
+	struct crm_reader *rows;
+	struct deal_bulk *bulk;		/* without upsert */
+	sqlite3_int64	 first, last;	/* upsert: added, events unwritten */
 };
 
 static void
@@ -244,7 +247,79 @@ changes(struct imp *im, const cJSON *rec, struct deal_changes *ch)
 }
 
 /*
- * The add events of the deals added since the last flush, in one
+ * The value of a CSV field, trimmed: the field itself when there is
+ * nothing to trim (most are), else a copy, marked in own.
+ */
+static int
+edge(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static char *
+csv_value(char *v, int *own)
+{
+	size_t n = strlen(v);
+
+	*own = 0;
+	if (n > 0 && !edge(v[0]) && !edge(v[n - 1]))
+		return v;
+	*own = 1;
+	return crm_trim(crm_xstrdup(v));
+}
+
+/*
+ * changes() for a CSV row, the values borrowed from vals where they can
+ * be: own[f] says which are the change's own.  changes_done() then.
+ */
+static struct crm_error *
+changes_csv(struct imp *im, char **vals, struct deal_changes *ch, int *own)
+{
+	const char *const *h;
+	int prio[NF], o;
+	const struct target *t;
+	struct crm_error *err = NULL;
+	cJSON *tmp;
+	size_t i, n;
+
+	h = crm_reader_header(im->rows, &n);
+	memset(ch, 0, sizeof(*ch));
+	memset(prio, 0, sizeof(prio));
+	memset(own, 0, NF * sizeof(*own));
+	for (i = 0; i < n && err == NULL; i++) {
+		if ((t = target(im, h[i], i)) == NULL || *vals[i] == '\0' ||
+		    t->f == T_DROP || t->f == T_DROP - 1)
+			continue;
+		if (t->f == T_CUSTOM) {
+			tmp = cJSON_CreateString(vals[i]);
+			err = deal_changes_custom(ch, t->custom, tmp);
+			cJSON_Delete(tmp);
+		} else if (!ch->set[t->f] || t->prio > prio[t->f]) {
+			prio[t->f] = t->prio;
+			if (own[t->f])
+				free(ch->val[t->f]);
+			ch->set[t->f] = 1;
+			ch->val[t->f] = csv_value(vals[i], &o);
+			own[t->f] = o;
+		}
+	}
+	return err;
+}
+
+/* Release ch, whose values own does not mark are borrowed. */
+static void
+changes_done(struct deal_changes *ch, const int *own)
+{
+	int i;
+
+	for (i = 0; own != NULL && i < NF; i++)
+		if (!own[i])
+			ch->val[i] = NULL;
+	deal_changes_release(ch);
+}
+
+/*
+ * Upsert: the add events of the deals added since the last flush, in one
  * statement: one INSERT a deal costs as much as the deal itself (events
  * counts its ids in sqlite_sequence).  An import's add event is short,
  * {"title", "contact_id", "company_id"}: the deal itself holds the rest,
@@ -273,22 +348,19 @@ flush_events(struct imp *im)
 	return crm_db_step_done(im->db, st);
 }
 
-/* Add the record, or with upsert update the deal with its external id. */
+/* Upsert: update the deal with the change's external id, or add one. */
 static struct crm_error *
-one(struct imp *im, const cJSON *rec)
+upsert(struct imp *im, const struct deal_changes *ch)
 {
-	struct deal_changes ch;
-	struct crm_error *err;
+	struct crm_error *err = NULL;
 	sqlite3_stmt *st;
 	sqlite3_int64 id = 0;
 	int changed = 0, rc;
 
-	if ((err = changes(im, rec, &ch)) != NULL)
-		goto done;
-	if (im->o->upsert && ch.val[F_EXT] != NULL) {
+	if (ch->val[F_EXT] != NULL) {
 		if ((err = deal_stmt(&im->cx, S_EXT, &st)) != NULL)
-			goto done;
-		sqlite3_bind_text(st, 1, ch.val[F_EXT], -1, SQLITE_STATIC);
+			return err;
+		sqlite3_bind_text(st, 1, ch->val[F_EXT], -1, SQLITE_STATIC);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			id = sqlite3_column_int64(st, 0);
 		else if (rc != SQLITE_DONE)
@@ -297,32 +369,45 @@ one(struct imp *im, const cJSON *rec)
 	}
 	/* The events stay in order: the adds before an update. */
 	if (err == NULL && id != 0 && (err = flush_events(im)) == NULL) {
-		err = deal_modify(&im->cx, id, &ch, D_STATUS | D_CLOSE |
+		err = deal_modify(&im->cx, id, ch, D_STATUS | D_CLOSE |
 		    D_IMPORT, "update", &changed);
 		if (err == NULL && changed)
 			im->o->updated++;
 		else if (err == NULL)
 			im->o->unchanged++;
-	} else if (err == NULL && (err = deal_insert(&im->cx, &ch,
+	} else if (err == NULL && (err = deal_insert(&im->cx, ch,
 	    &id)) == NULL) {
 		im->o->added++;
 		if (im->first == 0)
 			im->first = id;
 		im->last = id;
 	}
-done:
-	deal_changes_release(&ch);
+	return err;
+}
+
+/* A new deal into the batch; a row's fault in *bad. */
+static struct crm_error *
+add(struct imp *im, const struct deal_changes *ch, struct crm_error **bad)
+{
+	struct crm_error *err = NULL;
+	struct deal_row r;
+
+	if ((*bad = deal_row_new(&im->cx, &r)) == NULL &&
+	    (*bad = deal_apply(&im->cx, ch, D_ADD | D_STATUS, &r)) == NULL &&
+	    (err = deal_bulk_add(im->bulk, &r, bad)) == NULL && *bad == NULL)
+		im->o->added++;
+	deal_row_release(&r);
 	return err;
 }
 
 /* CSV: the columns --map names must be in the header. */
 static struct crm_error *
-check_header(struct imp *im, struct crm_reader *r)
+check_header(struct imp *im)
 {
 	const char *const *h;
 	size_t i, j, n;
 
-	if ((h = crm_reader_header(r, &n)) == NULL)
+	if ((h = crm_reader_header(im->rows, &n)) == NULL)
 		return NULL;
 	im->csv = 1;
 	for (i = 0; i < im->nuser; i++) {
@@ -336,112 +421,98 @@ check_header(struct imp *im, struct crm_reader *r)
 	return NULL;
 }
 
+/*
+ * A bad record: reported with its line (which the reader's own errors
+ * carry already), kept for --rejects as read.
+ */
 static struct crm_error *
-reject(struct imp *im, struct crm_reader *r, const cJSON *rec,
-    struct crm_error *err)
+reject(struct imp *im, const cJSON *rec, char **vals, struct crm_error *err)
 {
 	const char *const *h;
-	size_t n;
+	cJSON *row = NULL;
+	size_t i, n;
 
 	err->code = CRM_EXIT_FAIL;
-	err = crm_error_prefix(err, "line %ld", crm_reader_line(r));
+	if (rec != NULL || vals != NULL)
+		err = crm_error_prefix(err, "line %ld",
+		    crm_reader_line(im->rows));
 	im->o->report(err, im->o->arg);
 	crm_error_free(err);
 	im->o->rejected++;
-	if (im->o->rejects == NULL || rec == NULL)
+	if (im->o->rejects == NULL || (rec == NULL && vals == NULL))
 		return NULL;
-	if (im->rej == NULL) {
-		h = crm_reader_header(r, &n);
-		if ((err = crm_out_new(im->o->rejects, im->csv ? CRM_FMT_CSV :
-		    CRM_FMT_JSONL, NULL, NULL, h, NULL, &im->rej)) != NULL)
-			return err;
+	h = crm_reader_header(im->rows, &n);
+	if (im->rej == NULL && (err = crm_out_new(im->o->rejects, im->csv ?
+	    CRM_FMT_CSV : CRM_FMT_JSONL, NULL, NULL, h, NULL,
+	    &im->rej)) != NULL)
+		return err;
+	if (vals != NULL) {
+		row = cJSON_CreateObject();
+		for (i = 0; i < n; i++)
+			cJSON_AddItemToObject(row, h[i],
+			    cJSON_CreateString(vals[i]));
+		rec = row;
 	}
-	return crm_out_write(im->rej, rec);
+	err = crm_out_write(im->rej, rec);
+	cJSON_Delete(row);
+	return err;
 }
 
-/*
- * Into an empty table, the secondary indexes are built once at the end:
- * filling them row by row costs more than the rows.  The definitions are
- * those of the schema (deal.c).
- */
-static const char *const indexes[][2] = {
-	{ "DROP INDEX deals_board", "CREATE INDEX deals_board ON"
-	    " deals(stage_id, currency, amount, probability)" },
-	{ "DROP INDEX deals_contact", "CREATE INDEX deals_contact ON"
-	    " deals(contact_id)" },
-	{ "DROP INDEX deals_company", "CREATE INDEX deals_company ON"
-	    " deals(company_id)" },
-};
-#define NINDEXES (sizeof(indexes) / sizeof(indexes[0]))
-
+/* One record: its changes, then added or upserted; a fault rejects it. */
 static struct crm_error *
-bulk(struct imp *im, int start, int *on)
+record(struct imp *im, const cJSON *rec, char **vals)
 {
-	struct crm_error *err = NULL;
-	sqlite3_int64 id;
-	size_t i;
-	int n;
+	struct crm_error *err = NULL, *bad;
+	struct deal_changes ch;
+	int own[NF];
 
-	if (start) {
-		if ((err = crm_db_lookup(im->db, "SELECT id FROM deals"
-		    " WHERE ? IS NULL LIMIT 1", NULL, &id, &n)) != NULL ||
-		    n > 0)
-			return err;
-		*on = 1;
-	} else if (!*on)
-		return NULL;
-	/*
-	 * Every value is checked as add checks it before it is written, so
-	 * the CHECK constraints (json_valid() of the custom fields among
-	 * them) only cost time meanwhile; the index sorts use two threads.
-	 */
-	err = crm_db_exec(im->db, start ?
-	    "PRAGMA ignore_check_constraints = ON" :
-	    "PRAGMA ignore_check_constraints = OFF; PRAGMA threads = 2");
-	for (i = 0; i < NINDEXES && err == NULL; i++)
-		err = crm_db_exec(im->db, indexes[i][start ? 0 : 1]);
+	if (vals != NULL)
+		bad = changes_csv(im, vals, &ch, own);
+	else
+		bad = changes(im, rec, &ch);
+	if (bad == NULL && im->o->upsert)
+		bad = upsert(im, &ch);
+	else if (bad == NULL)
+		err = add(im, &ch, &bad);
+	changes_done(&ch, vals != NULL ? own : NULL);
+	if (err == NULL && bad != NULL)
+		err = reject(im, rec, vals, bad);
+	else
+		crm_error_free(bad);
 	return err;
 }
 
 static struct crm_error *
 run(struct imp *im)
 {
-	struct crm_reader *r;
 	struct crm_error *err = NULL, *bad;
 	cJSON *rec;
-	int rc, first = 1, on = 0;
+	char **vals;
+	int rc, first = 1;
 
-	if ((err = parse_map(im)) != NULL || (err = bulk(im, 1, &on)) != NULL)
+	if ((err = parse_map(im)) != NULL || (!im->o->upsert &&
+	    (err = deal_bulk_new(&im->cx, im->o->in, &im->bulk)) != NULL))
 		return err;
-	r = crm_reader_new(im->o->in, im->o->name, im->o->kind);
-	while (err == NULL && (rc = crm_reader_next(r, &rec, &bad)) != 0) {
-		if (first && (err = check_header(im, r)) != NULL) {
-			if (rc > 0)
-				cJSON_Delete(rec);
-			else
-				crm_error_free(bad);
+	im->rows = crm_reader_new(im->o->in, im->o->name, im->o->kind);
+	while (err == NULL &&
+	    (rc = crm_reader_next_row(im->rows, &vals, &rec, &bad)) != 0) {
+		if (first && (err = check_header(im)) != NULL) {
+			cJSON_Delete(rec);
+			crm_error_free(bad);
 			break;
 		}
 		first = 0;
-		if (rc < 0) {
-			err = reject(im, r, NULL, bad);
-			continue;
-		}
-		if ((bad = one(im, rec)) != NULL)
-			err = reject(im, r, rec, bad);
+		if (rc < 0)
+			err = reject(im, NULL, NULL, bad);
+		else
+			err = record(im, rec, vals);
 		cJSON_Delete(rec);
 	}
-	crm_reader_free(r);
-	if (err == NULL)
+	if (err == NULL && im->bulk != NULL)
+		err = deal_bulk_finish(im->bulk);
+	if (err == NULL && im->o->upsert)
 		err = flush_events(im);
-	if (err == NULL)
-		err = bulk(im, 0, &on);
-	/*
-	 * Statistics let the planner scan deals in id order for a broad
-	 * filter ("stage = proposal") rather than fetch and sort a tenth of
-	 * the table through an index: half the time at 500,000 deals.
-	 */
-	if (err == NULL && (on || im->o->added >= 10000))
+	if (err == NULL && im->o->upsert && im->o->added >= 10000)
 		err = crm_db_exec(im->db, "ANALYZE deals");
 	if (err == NULL && im->rej != NULL)
 		err = crm_out_finish(im->rej);
@@ -462,8 +533,10 @@ crm_deal_import(struct crm_db *db, struct crm_deal_import *o)
 	deal_cx_init(&im.cx, db);
 	im.cx.compact = 1;
 	err = run(&im);
+	deal_bulk_free(im.bulk);
 	crm_error_free(crm_db_exec(db, "PRAGMA ignore_check_constraints = OFF;"
 	    " PRAGMA threads = 0"));
+	crm_reader_free(im.rows);
 	deal_cx_release(&im.cx);
 	crm_out_free(im.rej);
 	for (i = 0; i < im.nuser; i++) {

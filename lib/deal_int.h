@@ -10,6 +10,7 @@
 #define CRM_DEAL_INT_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <sqlite3.h>
 #include <cjson/cJSON.h>
@@ -17,6 +18,7 @@
 #include "crm_db.h"
 #include "crm_money.h"
 #include "crm_pipeline.h"
+#include "crm_stream.h"
 #include "crm_util.h"
 
 /*
@@ -152,5 +154,23 @@ struct crm_error *deal_insert(struct deal_cx *cx,
 struct crm_error *deal_modify(struct deal_cx *cx, sqlite3_int64 id,
 	    const struct deal_changes *ch, int flags, const char *action,
 	    int *changed);
+
+/*
+ * deal_bulk.c: import's writer of new deals, in batches, with their add
+ * events and tags; in (borrowed) sizes the Bloom filter of external ids.
+ * deal_bulk_new() sets *b even when it fails.  deal_bulk_add() takes a
+ * row deal_apply() made (borrowed); a row refused (its external id
+ * taken) is *bad, for the caller to free.  deal_bulk_finish() writes the
+ * rest and builds the indexes; deal_bulk_free() frees b and puts foreign
+ * keys back as they were, whatever happened.
+ */
+struct deal_bulk;
+
+struct crm_error *deal_bulk_new(struct deal_cx *cx, FILE *in,
+	    struct deal_bulk **b);
+struct crm_error *deal_bulk_add(struct deal_bulk *b, const struct deal_row *r,
+	    struct crm_error **bad);
+struct crm_error *deal_bulk_finish(struct deal_bulk *b);
+void	 deal_bulk_free(struct deal_bulk *b);
 
 #endif
