@@ -164,21 +164,12 @@ row_values(struct imp *im, const struct imp_vals *v, sqlite3_int64 co,
 static struct crm_error *
 tag_batch(struct imp *im, sqlite3_int64 id, const char *tag)
 {
-	struct crm_buf q = CRM_BUF_INIT;
 	struct crm_error *err;
-	int i;
 
-	if (im->tagbatch == NULL) {
-		crm_buf_adds(&q, "INSERT OR IGNORE INTO contact_tags"
-		    " (contact_id, tag) SELECT * FROM (VALUES ");
-		for (i = 0; i < IMP_BATCH; i++)
-			crm_buf_adds(&q, i ? ",(?,?)" : "(?,?)");
-		crm_buf_adds(&q, ") WHERE column1 IS NOT NULL");
-		err = crm_db_prepare(im->db, q.buf, &im->tagbatch);
-		crm_buf_release(&q);
-		if (err != NULL)
-			return err;
-	}
+	if (im->tagbatch == NULL && (err = crm_db_prepare_rows(im->db,
+	    "INSERT OR IGNORE INTO contact_tags (contact_id, tag) SELECT *",
+	    IMP_BATCH, 2, "column1", &im->tagbatch)) != NULL)
+		return err;
 	sqlite3_bind_int64(im->tagbatch, 2 * im->ntags + 1, id);
 	sqlite3_bind_text(im->tagbatch, 2 * im->ntags + 2, tag, -1,
 	    SQLITE_TRANSIENT);
@@ -422,7 +413,7 @@ bulk_mode(struct imp *im, int on)
 static struct crm_error *
 setup(struct imp *im)
 {
-	sqlite3_int64 rows = 0, bits, est;
+	sqlite3_int64 rows = 0, est;
 	struct crm_error *err;
 	sqlite3_stmt *st;
 	int i;
@@ -447,12 +438,8 @@ setup(struct imp *im)
 	im->bulk = !im->o->upsert && (rows == 0 || est * 2 >= rows);
 	im->st->bulk = im->bulk;
 	if (im->bulk) {
-		est = est > 0 ? est : 1000000;
-		for (bits = IMP_BLOOM_MIN; bits < IMP_BLOOM_MAX &&
-		    bits < 24 * (est + rows); bits *= 2)
-			;
-		im->mask = (uint64_t)bits - 1;
-		im->bloom = crm_xcalloc((size_t)bits / 64, sizeof(uint64_t));
+		crm_bloom_init(&im->bloom, (uint64_t)(est > 0 ? est : 1000000) +
+		    (uint64_t)rows, 24);
 		if ((err = imp_drop_indexes(im)) != NULL ||
 		    (rows > 0 && (err = imp_preload(im)) != NULL) ||
 		    (err = bulk_mode(im, 1)) != NULL)
@@ -558,7 +545,7 @@ imp_release(struct imp *im)
 	for (i = 0; im->cache != NULL && i < IMP_SLOTS; i++)
 		free(im->cache[i].name);
 	free(im->cache);
-	free(im->bloom);
+	crm_bloom_free(&im->bloom);
 	crm_strv_clear(&im->indexes);
 	crm_strv_clear(&im->triggers);
 	cJSON_Delete(im->upd_ids);

@@ -54,6 +54,14 @@ struct crm_error *crm_db_error(struct crm_db *db, int rc);
 /* Prepare sql; *st is the caller's to sqlite3_finalize(). */
 struct crm_error *crm_db_prepare(struct crm_db *db, const char *sql,
 	    sqlite3_stmt **st);
+/*
+ * Prepare "head FROM (VALUES (?,...),...) WHERE key IS NOT NULL": rows
+ * rows of cols parameters, for bulk loads that bind many rows to one
+ * statement; the rows left unbound (NULL key) are left out.  head ends
+ * in a SELECT of column1...columnN.
+ */
+struct crm_error *crm_db_prepare_rows(struct crm_db *db, const char *head,
+	    int rows, int cols, const char *key, sqlite3_stmt **st);
 /* Run SQL that takes no parameters and returns no rows. */
 struct crm_error *crm_db_exec(struct crm_db *db, const char *sql);
 /*

@@ -242,8 +242,6 @@ void	 imp_ahead_stop(struct imp_ahead *a);
 
 #define IMP_SLOTS		131072		/* company names cached */
 #define IMP_MAX_IDS		1000	/* updated ids listed in the event */
-#define IMP_BLOOM_MIN	(1u << 20)	/* bits */
-#define IMP_BLOOM_MAX	(1u << 26)	/* bits: 8 MB */
 #define IMP_BATCH	64		/* bulk: rows an INSERT writes */
 #define IMP_VALUES	16		/* S_INS's 15 values and the id */
 #define IMP_ARENA	(1u << 20)	/* bulk: the batch's copies */
@@ -280,8 +278,7 @@ struct imp {
 	int		 have_delta;
 	char		 now[CRM_TIME_LEN];
 	sqlite3_stmt	*s[S_COUNT];
-	uint64_t	*bloom;
-	uint64_t	 mask;
+	struct crm_bloom bloom;		/* bulk: emails and external ids */
 	struct imp_slot	*cache;
 	struct crm_strv	 indexes;	/* bulk: the CREATE INDEX statements */
 	struct crm_strv	 triggers;	/* bulk: the suppression triggers */
@@ -291,9 +288,6 @@ struct imp {
 	int		 header_done;	/* --rejects: CSV header written */
 };
 
-/* Add key to the filter; 1 when it may have been added before. */
-int	 imp_bloom_seen(struct imp *im, const char *s, int fold,
-	    uint64_t seed);
 /* A contact's values in the order of S_INS's ?1-?15; strings borrowed. */
 struct imp_rowvals {
 	const char	*s[15];		/* NULL: SQL NULL; [4], [11] unused */

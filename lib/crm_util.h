@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 /* Growable, always NUL-terminated string, as git's strbuf. */
@@ -92,5 +93,26 @@ const char *crm_suggest(const char *word, const char *const *cands,
 /* The acting user: CRM_USER or the config key "user", else the login
  * name, else the uid. */
 const char *crm_actor(void);
+
+/* A 64-bit hash of s[0..n), ASCII letters folded with fold; seed varies
+ * it. */
+uint64_t crm_hash(const char *s, size_t n, int fold, uint64_t seed);
+
+/*
+ * A Bloom filter for bulk loads, blocked: the four bits of a key lie in
+ * one 64-bit word, one cache miss a key instead of four, for a few more
+ * false positives.  Sized at bits_per_key for keys keys, between 2^20 and
+ * 2^26 bits (8 MB).
+ */
+struct crm_bloom {
+	uint64_t	*w;
+	uint64_t	 mask;
+};
+void	 crm_bloom_init(struct crm_bloom *b, uint64_t keys,
+	    unsigned bits_per_key);
+/* Add s (see crm_hash()); 1 when it may have been added before. */
+int	 crm_bloom_seen(struct crm_bloom *b, const char *s, int fold,
+	    uint64_t seed);
+void	 crm_bloom_free(struct crm_bloom *b);
 
 #endif

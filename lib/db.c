@@ -134,6 +134,25 @@ crm_db_prepare(struct crm_db *db, const char *sql, sqlite3_stmt **st)
 }
 
 struct crm_error *
+crm_db_prepare_rows(struct crm_db *db, const char *head, int rows, int cols,
+    const char *key, sqlite3_stmt **st)
+{
+	struct crm_buf q = CRM_BUF_INIT;
+	struct crm_error *err;
+	int i, j;
+
+	crm_buf_adds(&q, head);
+	crm_buf_adds(&q, " FROM (VALUES ");
+	for (i = 0; i < rows; i++)
+		for (j = 0; j < cols; j++)
+			crm_buf_adds(&q, j == 0 ? (i ? "),(?" : "(?") : ",?");
+	crm_buf_addf(&q, ")) WHERE %s IS NOT NULL", key);
+	err = crm_db_prepare(db, q.buf, st);
+	crm_buf_release(&q);
+	return err;
+}
+
+struct crm_error *
 crm_db_exec(struct crm_db *db, const char *sql)
 {
 	int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);

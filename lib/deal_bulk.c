@@ -42,8 +42,6 @@
 #define DB_COLS		16		/* the columns of a deal */
 #define DB_ARENA	(1u << 20)
 #define DB_EVENTS	4096		/* add events held back */
-#define BLOOM_MIN	(1u << 20)	/* bits */
-#define BLOOM_MAX	(1u << 26)
 
 enum { B_DEALS, B_EVENTS, B_TAGS, NB };
 
@@ -63,8 +61,7 @@ struct deal_bulk {
 	int		 sorted;	/* external ids rising so far */
 	struct crm_buf	 top;		/* the highest, while they do */
 	uint64_t	 est;		/* deals the input may hold */
-	uint64_t	*bloom;		/* then */
-	uint64_t	 mask;
+	struct crm_bloom bloom;		/* then */
 	long		 added;
 	int		 dropped[3];	/* indexes[i] is to be built */
 	sqlite3_int64	 last[3];	/* the highest key in it so far */
@@ -85,52 +82,13 @@ static const char *const indexes[][2] = {
 #define NINDEXES (sizeof(indexes) / sizeof(indexes[0]))
 enum { I_BOARD, I_CONTACT, I_COMPANY };
 
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
-
-/* Add s to the filter; 1 when it may have been added before. */
-static int
-seen(struct deal_bulk *b, const char *s)
-{
-	uint64_t h = hash(s), bits, *w;
-
-	w = &b->bloom[(h >> 6) & (b->mask >> 6)];
-	bits = 1ULL << (h & 63) | 1ULL << ((h >> 40) & 63) |
-	    1ULL << ((h >> 46) & 63) | 1ULL << ((h >> 52) & 63);
-	if ((*w & bits) == bits)
-		return 1;
-	*w |= bits;
-	return 0;
-}
-
-/* n rows of k values each, the rows with a NULL first value left out. */
+/* DB_BATCH rows of k values each (crm_db_prepare_rows()). */
 static struct crm_error *
 prepare(struct deal_bulk *b, int which, const char *head, int k,
     const char *where)
 {
-	struct crm_buf q = CRM_BUF_INIT;
-	struct crm_error *err;
-	int i, j;
-
-	crm_buf_adds(&q, head);
-	crm_buf_adds(&q, " FROM (VALUES ");
-	for (i = 0; i < DB_BATCH; i++)
-		for (j = 0; j < k; j++)
-			crm_buf_adds(&q, j == 0 ? (i ? "),(?" : "(?") : ",?");
-	crm_buf_addf(&q, ")) WHERE %s IS NOT NULL", where);
-	err = crm_db_prepare(b->db, q.buf, &b->st[which]);
-	crm_buf_release(&q);
-	return err;
+	return crm_db_prepare_rows(b->db, head, DB_BATCH, k, where,
+	    &b->st[which]);
 }
 
 /* The parameters before the rows': the time, and the events' actor. */
@@ -228,7 +186,6 @@ filter(struct deal_bulk *b)
 {
 	struct crm_error *err;
 	sqlite3_stmt *st;
-	uint64_t bits;
 	const char *s;
 	int rc;
 
@@ -236,17 +193,13 @@ filter(struct deal_bulk *b)
 	if ((err = flush(b)) != NULL)
 		return err;
 	/* 16 bits a deal, those there are (ids up to next_id) and to come. */
-	for (bits = BLOOM_MIN; bits < BLOOM_MAX && bits < 16 * (b->est +
-	    (uint64_t)b->next_id); bits *= 2)
-		;
-	b->mask = bits - 1;
-	b->bloom = crm_xcalloc(bits / 64, sizeof(uint64_t));
+	crm_bloom_init(&b->bloom, b->est + (uint64_t)b->next_id, 16);
 	if ((err = crm_db_prepare(b->db, "SELECT external_id FROM deals"
 	    " WHERE external_id IS NOT NULL", &st)) != NULL)
 		return err;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if ((s = (const char *)sqlite3_column_text(st, 0)) != NULL)
-			seen(b, s);
+			crm_bloom_seen(&b->bloom, s, 0, 0);
 	if (rc != SQLITE_DONE)
 		err = crm_db_error(b->db, rc);
 	sqlite3_finalize(st);
@@ -488,7 +441,7 @@ ext_free(struct deal_bulk *b, const char *ext, struct crm_error **bad)
 	if (b->sorted && (err = filter(b)) != NULL)
 		return err;
 	/* May be taken: the rows before written, then looked up. */
-	if (seen(b, ext)) {
+	if (crm_bloom_seen(&b->bloom, ext, 0, 0)) {
 		if ((err = flush(b)) != NULL)
 			return err;
 		*bad = deal_check_ext(b->cx, ext, 0);
@@ -583,7 +536,7 @@ deal_bulk_free(struct deal_bulk *b)
 	for (i = 0; i < NB; i++)
 		sqlite3_finalize(b->st[i]);
 	free(b->arena);
-	free(b->bloom);
+	crm_bloom_free(&b->bloom);
 	crm_buf_release(&b->events);
 	crm_buf_release(&b->top);
 	free(b);

@@ -121,9 +121,10 @@ copy_row(struct imp_ahead *a, struct chunk *c)
 	it->v.company = v->company;
 	if (a->im->bulk) {
 		it->sus_email = v->v[T_EMAIL] != NULL &&
-		    imp_bloom_seen(a->im, v->v[T_EMAIL], 1, 1);
+		    crm_bloom_seen(&a->im->bloom, v->v[T_EMAIL], 1,
+		    1);
 		it->sus_ext = v->v[T_EXT] != NULL &&
-		    imp_bloom_seen(a->im, v->v[T_EXT], 0, 2);
+		    crm_bloom_seen(&a->im->bloom, v->v[T_EXT], 0, 2);
 	}
 }
 

@@ -17,45 +17,6 @@
 #include "crm_import.h"
 #include "crm_util.h"
 
-static uint64_t
-hash(const char *s, size_t n, int fold, uint64_t seed)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-	unsigned char c;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (fold && c >= 'A' && c <= 'Z')
-			c += 32;
-		h = (h ^ c) * 0x100000001b3ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
-
-/*
- * Add key to the filter; 1 when it may have been added before.  Blocked:
- * the four bits of a key lie in one 64-bit word, one cache miss a key
- * instead of four, for a few more false positives (suspects, settled
- * later at the cost of a lookup each).
- */
-int
-imp_bloom_seen(struct imp *im, const char *s, int fold, uint64_t seed)
-{
-	uint64_t h = hash(s, strlen(s), fold, seed), bits, *w;
-
-	w = &im->bloom[(h >> 6) & (im->mask >> 6)];
-	bits = 1ULL << (h & 63) | 1ULL << ((h >> 40) & 63) |
-	    1ULL << ((h >> 46) & 63) | 1ULL << ((h >> 52) & 63);
-	if ((*w & bits) == bits)
-		return 1;
-	*w |= bits;
-	return 0;
-}
-
 struct crm_error *
 imp_step(struct imp *im, sqlite3_stmt *st)
 {
@@ -137,7 +98,7 @@ slot_of(struct imp *im, const char *name, uint64_t *h)
 {
 	struct imp_slot *a, *b;
 
-	*h = hash(name, strlen(name), 0, 7);
+	*h = crm_hash(name, strlen(name), 0, 7);
 	a = &im->cache[*h & (IMP_SLOTS - 1)];
 	b = &im->cache[(*h >> 32) & (IMP_SLOTS - 1)];
 	if (a->name != NULL && a->h == *h && strcmp(a->name, name) == 0)
@@ -254,21 +215,11 @@ imp_bind_values(struct imp *im, sqlite3_stmt *st, int base,
 static struct crm_error *
 batch_prepare(struct imp *im)
 {
-	struct crm_buf q = CRM_BUF_INIT;
-	struct crm_error *err;
-	int i, j;
-
-	crm_buf_adds(&q, "INSERT OR FAIL INTO contacts (kind, name, email,"
-	    " phone, company_id, title, stage, owner, source, external_id,"
-	    " fields, opt_in, unsubscribed_at, created_at, updated_at, id)"
-	    " SELECT * FROM (VALUES ");
-	for (i = 0; i < IMP_BATCH; i++)
-		for (j = 0; j < IMP_VALUES; j++)
-			crm_buf_adds(&q, j == 0 ? (i ? "),(?" : "(?") : ",?");
-	crm_buf_adds(&q, ")) WHERE column16 IS NOT NULL");
-	err = crm_db_prepare(im->db, q.buf, &im->batch);
-	crm_buf_release(&q);
-	return err;
+	return crm_db_prepare_rows(im->db, "INSERT OR FAIL INTO contacts"
+	    " (kind, name, email, phone, company_id, title, stage, owner,"
+	    " source, external_id, fields, opt_in, unsubscribed_at,"
+	    " created_at, updated_at, id) SELECT *", IMP_BATCH, IMP_VALUES,
+	    "column16", &im->batch);
 }
 
 /* Write the n rows bound to batch st, if any, and start it afresh. */
@@ -446,9 +397,9 @@ imp_preload(struct imp *im)
 		return err;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((s = (const char *)sqlite3_column_text(st, 0)) != NULL)
-			imp_bloom_seen(im, s, 1, 1);
+			crm_bloom_seen(&im->bloom, s, 1, 1);
 		if ((s = (const char *)sqlite3_column_text(st, 1)) != NULL)
-			imp_bloom_seen(im, s, 0, 2);
+			crm_bloom_seen(&im->bloom, s, 0, 2);
 	}
 	if (rc != SQLITE_DONE)
 		err = crm_db_error(im->db, rc);

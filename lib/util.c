@@ -474,3 +474,55 @@ crm_actor(void)
 		snprintf(buf, sizeof(buf), "uid:%ld", (long)getuid());
 	return buf;
 }
+
+uint64_t
+crm_hash(const char *s, size_t n, int fold, uint64_t seed)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+	unsigned char c;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (fold && c >= 'A' && c <= 'Z')
+			c += 32;
+		h = (h ^ c) * 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+void
+crm_bloom_init(struct crm_bloom *b, uint64_t keys, unsigned bits_per_key)
+{
+	uint64_t bits;
+
+	for (bits = 1u << 20; bits < (1u << 26) && bits < bits_per_key * keys;
+	    bits *= 2)
+		;
+	b->mask = bits - 1;
+	b->w = crm_xcalloc((size_t)bits / 64, sizeof(uint64_t));
+}
+
+int
+crm_bloom_seen(struct crm_bloom *b, const char *s, int fold, uint64_t seed)
+{
+	uint64_t h = crm_hash(s, strlen(s), fold, seed), bits, *w;
+
+	w = &b->w[(h >> 6) & (b->mask >> 6)];
+	bits = 1ULL << (h & 63) | 1ULL << ((h >> 40) & 63) |
+	    1ULL << ((h >> 46) & 63) | 1ULL << ((h >> 52) & 63);
+	if ((*w & bits) == bits)
+		return 1;
+	*w |= bits;
+	return 0;
+}
+
+void
+crm_bloom_free(struct crm_bloom *b)
+{
+	free(b->w);
+	b->w = NULL;
+}

@@ -25,7 +25,9 @@ main(void)
 	    "owner" };
 	struct crm_strv sv = CRM_STRV_INIT;
 	struct crm_buf b = CRM_BUF_INIT;
-	char now[CRM_TIME_LEN], *s;
+	struct crm_bloom bl;
+	char now[CRM_TIME_LEN], *s, key[32];
+	int i, fp;
 
 	setenv("CRM_NOW", "2026-11-22T18:50:20Z", 1);
 	crm_time_now(now);
@@ -81,5 +83,26 @@ main(void)
 
 	setenv("CRM_USER", "alice", 1);
 	is_str(crm_actor(), "alice", "CRM_USER is the actor");
+
+	crm_bloom_init(&bl, 1000000, 24);
+	is_int((long)bl.mask, (1L << 25) - 1, "24 bits a key for a million keys");
+	is_int(crm_bloom_seen(&bl, "Ada@Example.org", 1, 1), 0, "a new key");
+	is_int(crm_bloom_seen(&bl, "ada@example.ORG", 1, 1), 1,
+	    "seen again, folded");
+	is_int(crm_bloom_seen(&bl, "ada@example.org", 0, 2), 0,
+	    "another seed is another filter");
+	for (i = 0, fp = 0; i < 100000; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		fp += crm_bloom_seen(&bl, key, 0, 3);
+	}
+	ok(fp < 100, "few false positives at 100,000 keys (%d)", fp);
+	crm_bloom_free(&bl);
+	ok(bl.w == NULL, "freed");
+	crm_bloom_init(&bl, 10, 16);
+	is_int((long)bl.mask, (1L << 20) - 1, "2^20 bits at least");
+	crm_bloom_free(&bl);
+	ok(crm_hash("ABC", 3, 1, 0) == crm_hash("abc", 3, 0, 0) &&
+	    crm_hash("abc", 3, 0, 0) != crm_hash("abc", 3, 0, 1),
+	    "hash: folding, seeds");
 	return done_testing();
 }
