@@ -86,7 +86,8 @@ check: all
 # real unit tests), so tests/lib.sh puts the wrappers first on PATH.
 # Slow: TESTS="tests/0100-db.t ..." runs only those.
 VALGRIND = valgrind --error-exitcode=99 --leak-check=full \
-	--errors-for-leak-kinds=definite --track-fds=no -q
+	--errors-for-leak-kinds=definite --track-fds=no -q \
+	--suppressions=$(CURDIR)/tests/valgrind.supp
 VG_DIR   = $(BUILD)/valgrind
 
 check-valgrind: all
