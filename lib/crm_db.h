@@ -112,14 +112,16 @@ struct crm_error *crm_db_triggers_restore(struct crm_db *db,
 	    struct crm_strv *saved);
 
 /*
- * The rows of select (an SQL SELECT without WHERE) that filter f passes,
- * in order (an ORDER BY list), at most limit (0: all), each made a record
- * by row and handed to fn (borrowed for the call) until fn returns
- * non-zero.
+ * A list: the rows of select (an SQL SELECT without WHERE) that where
+ * passes, in the order sort asks (tiebreak last), both against the
+ * fields fs and either NULL (crm_list_compile()), at most limit (0: all),
+ * each made a record by row and handed to fn (borrowed for the call)
+ * until fn returns non-zero.
  */
-struct crm_filter;
+struct crm_fieldset;
 struct crm_error *crm_db_list(struct crm_db *db, const char *select,
-	    const struct crm_filter *f, const char *order, long limit,
+	    const struct crm_fieldset *fs, const char *where,
+	    const char *sort, const char *tiebreak, long limit,
 	    cJSON *(*row)(sqlite3_stmt *st),
 	    int (*fn)(const cJSON *rec, void *arg), void *arg);
 

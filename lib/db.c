@@ -546,16 +546,22 @@ crm_db_triggers_restore(struct crm_db *db, struct crm_strv *saved)
 }
 
 struct crm_error *
-crm_db_list(struct crm_db *db, const char *select, const struct crm_filter *f,
-    const char *order, long limit, cJSON *(*row)(sqlite3_stmt *),
+crm_db_list(struct crm_db *db, const char *select,
+    const struct crm_fieldset *fs, const char *where, const char *sort,
+    const char *tiebreak, long limit, cJSON *(*row)(sqlite3_stmt *),
     int (*fn)(const cJSON *, void *), void *arg)
 {
 	struct crm_buf sql = CRM_BUF_INIT;
+	struct crm_filter *f = NULL;
 	struct crm_error *err;
 	sqlite3_stmt *st = NULL;
+	char *order = NULL;
 	cJSON *rec;
 	int rc = SQLITE_DONE, stop = 0;
 
+	if ((err = crm_list_compile(where, sort, fs, fs, tiebreak, &f,
+	    &order)) != NULL)
+		return err;
 	crm_buf_addf(&sql, "%s WHERE (%s) ORDER BY %s%s", select,
 	    crm_filter_sql(f), order, limit > 0 ? " LIMIT ?" : "");
 	if ((err = crm_db_prepare(db, sql.buf, &st)) != NULL)
@@ -573,5 +579,7 @@ crm_db_list(struct crm_db *db, const char *select, const struct crm_filter *f,
 done:
 	sqlite3_finalize(st);
 	crm_buf_release(&sql);
+	crm_filter_free(f);
+	free(order);
 	return err;
 }

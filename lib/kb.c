@@ -132,18 +132,8 @@ struct crm_error *
 crm_kb_list(struct crm_db *db, const struct crm_kb_query *q,
     int (*fn)(const cJSON *, void *), void *arg)
 {
-	struct crm_filter *f;
-	struct crm_error *err;
-	char *order;
-
-	if ((err = crm_list_compile(q->where, q->sort, &fieldset, &fieldset,
-	    "a.id", &f, &order)) != NULL)
-		return err;
-	err = crm_db_list(db, SELECT_SQL, f, order, q->limit, row_record, fn,
-	    arg);
-	crm_filter_free(f);
-	free(order);
-	return err;
+	return crm_db_list(db, SELECT_SQL, &fieldset, q->where, q->sort,
+	    "a.id", q->limit, row_record, fn, arg);
 }
 
 static int
