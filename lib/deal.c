@@ -131,9 +131,14 @@ sel(int col, int as_of)
 	}
 }
 
-static struct crm_field fields_now[24], fields_as_of[24];
+static struct crm_field fields_now[24], fields_as_of[24], fields_where[24];
 static struct crm_fieldset fs_now = { fields_now, 0, "d.fields" };
 static struct crm_fieldset fs_as_of = { fields_as_of, 0, "d.fields" };
+/*
+ * --where as of now: a stage is a set of stage ids, one a pipeline, so
+ * that the deals are filtered on their own column before the join.
+ */
+static struct crm_fieldset fs_where = { fields_where, 0, "d.fields" };
 
 static void
 fieldset_init(struct crm_fieldset *fs, struct crm_field *f, int as_of)
@@ -350,16 +355,35 @@ crm_deal_get(struct crm_db *db, sqlite3_int64 id, const char *as_of,
 	return err;
 }
 
+static const struct crm_fieldset *
+where_fieldset(void)
+{
+	size_t i;
+
+	if (fs_where.n == 0) {
+		fieldset_init(&fs_where, fields_where, 0);
+		for (i = 0; i < fs_where.n; i++)
+			if (strcmp(fields_where[i].name, "stage") == 0) {
+				fields_where[i].sql = "d.stage_id IN (SELECT"
+				    " st.id FROM stages st WHERE st.name %s)";
+				fields_where[i].type = CRM_FT_SET;
+			}
+	}
+	return &fs_where;
+}
+
 static struct crm_error *
 list_rows(struct crm_db *db, const struct crm_deal_query *q,
     int (*row)(sqlite3_stmt *, void *), void *arg)
 {
 	const struct crm_fieldset *fs = crm_deal_fieldset(q->as_of != NULL);
+	const struct crm_fieldset *wfs = q->as_of != NULL ? fs :
+	    where_fieldset();
 	struct crm_filter *f;
 	struct crm_error *err;
 	char *order;
 
-	if ((err = crm_list_compile(q->where, q->sort, fs, fs, "d.id", &f,
+	if ((err = crm_list_compile(q->where, q->sort, wfs, fs, "d.id", &f,
 	    &order)) != NULL)
 		return err;
 	err = query(db, q->as_of, f, order, q->limit, 0, row, arg);

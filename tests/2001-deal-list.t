@@ -1,7 +1,7 @@
 #!/bin/sh
 # crm-deal list, show, update, delete: filters, sorting, formats, events.
 . "${CRM_TOP:-.}/tests/lib.sh"
-plan 30
+plan 34
 
 crm-contact add --name "Ada Lovelace" --email ada@example.org >/dev/null
 crm-contact add --name "Grace Hopper" --email grace@example.org >/dev/null
@@ -22,6 +22,13 @@ expect_rc 0 "list"
 is "$(ids)" "1 2 3 4 " "every deal, by id, as JSON Lines in a pipe"
 run crm-deal list --where 'stage = proposal'
 is "$(ids)" "1 3 " "--where on the stage"
+run crm-deal list --where 'stage != proposal and stage in (lead, negotiation, won)'
+is "$(ids)" "2 4 " "a stage excluded and a list of stages"
+run crm-deal list --where 'stage ~ oti or stage is empty' --sort -stage
+is "$(ids)" "4 " "part of a stage's name; sorted by stage name"
+run crm-deal list --where 'stage < proposal'
+expect_rc 2 "a stage has no order in --where"
+expect_err 'crm-deal: --where: column 7: cannot use "<" on "stage"' "says so"
 run crm-deal list --where 'stage = proposal and expected_close < today'
 is "$(ids)" "1 " "a day compared as a day"
 run crm-deal list --where 'amount > 100'
