@@ -14,6 +14,7 @@
 #include "crm_db.h"
 #include "crm_email.h"
 #include "crm_filter.h"
+#include "crm_segment.h"
 #include "crm_stream.h"
 #include "crm_util.h"
 
@@ -61,6 +62,9 @@ const char *const crm_contact_table_columns[] = {
 
 #define TAGS_SQL "EXISTS (SELECT 1 FROM contact_tags t" \
 	" WHERE t.contact_id = c.id AND t.tag %s)"
+/* What crm-segment score and rfm computed (lib/score.c). */
+#define SCORE_SQL(col) "(SELECT cs." col " FROM contact_scores cs" \
+	" WHERE cs.contact_id = c.id)"
 
 static const struct crm_field filter_fields[] = {
 	{ "id", "c.id", CRM_FT_INT },
@@ -81,11 +85,19 @@ static const struct crm_field filter_fields[] = {
 	{ "unsubscribed_at", "c.unsubscribed_at", CRM_FT_TIME },
 	{ "created_at", "c.created_at", CRM_FT_TIME },
 	{ "updated_at", "c.updated_at", CRM_FT_TIME },
+	{ "last_activity", "(SELECT max(a.at) FROM activities a"
+	    " WHERE a.contact_id = c.id)", CRM_FT_TIME },
+	{ "segment", NULL, CRM_FT_NAMED },
+	{ "score", SCORE_SQL("score"), CRM_FT_INT },
+	{ "rfm_r", SCORE_SQL("rfm_r"), CRM_FT_INT },
+	{ "rfm_f", SCORE_SQL("rfm_f"), CRM_FT_INT },
+	{ "rfm_m", SCORE_SQL("rfm_m"), CRM_FT_INT },
+	{ "rfm_group", SCORE_SQL("rfm_group"), CRM_FT_TEXT },
 };
 
 static const struct crm_fieldset fieldset = {
 	filter_fields, sizeof(filter_fields) / sizeof(filter_fields[0]),
-	"c.fields"
+	"c.fields", crm_segment_expand
 };
 
 #define SELECT_SQL "SELECT c.id, c.kind, c.name, c.email, c.phone," \

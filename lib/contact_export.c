@@ -322,6 +322,7 @@ export_init(struct export *ex, struct crm_db *db)
 struct crm_error *
 crm_contact_export_jsonl(struct crm_db *db, const char *where, FILE *fp)
 {
+	struct crm_filter_scope scope = { db, NULL, NULL, NULL, NULL };
 	struct crm_buf q = CRM_BUF_INIT;
 	struct crm_filter *f = NULL;
 	struct crm_error *err;
@@ -331,8 +332,8 @@ crm_contact_export_jsonl(struct crm_db *db, const char *where, FILE *fp)
 
 	if ((err = export_init(&ex, db)) != NULL)
 		goto done;
-	if ((err = crm_filter_compile(where != NULL ? where : "",
-	    crm_contact_fieldset(), &f)) != NULL) {
+	if ((err = crm_filter_compile_in(where != NULL ? where : "",
+	    crm_contact_fieldset(), &scope, &f)) != NULL) {
 		err = crm_error_prefix(err, "--where");
 		goto done;
 	}

@@ -30,5 +30,7 @@ extern const char crm_ticket_schema_2[];	/* tickets' SLA due times */
 extern const char crm_sla_schema_1[];	/* sla_policies, calendars ... */
 extern const char crm_ticket_ingest_schema_1[];	/* attachments, mail refs */
 extern const char crm_search_schema_2[];	/* search_backlog */
+extern const char crm_segment_schema_1[];	/* segments, members */
+extern const char crm_score_schema_1[];	/* score_rules, contact_scores */
 
 #endif

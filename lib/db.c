@@ -552,6 +552,7 @@ crm_db_list(struct crm_db *db, const char *select,
     int (*fn)(const cJSON *, void *), void *arg)
 {
 	struct crm_buf sql = CRM_BUF_INIT;
+	struct crm_filter_scope scope = { db, NULL, NULL, NULL, NULL };
 	struct crm_filter *f = NULL;
 	struct crm_error *err;
 	sqlite3_stmt *st = NULL;
@@ -559,7 +560,7 @@ crm_db_list(struct crm_db *db, const char *select,
 	cJSON *rec;
 	int rc = SQLITE_DONE, stop = 0;
 
-	if ((err = crm_list_compile(where, sort, fs, fs, tiebreak, &f,
+	if ((err = crm_list_compile(where, sort, fs, fs, &scope, tiebreak, &f,
 	    &order)) != NULL)
 		return err;
 	crm_buf_addf(&sql, "%s WHERE (%s) ORDER BY %s%s", select,

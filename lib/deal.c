@@ -132,13 +132,13 @@ sel(int col, int as_of)
 }
 
 static struct crm_field fields_now[24], fields_as_of[24], fields_where[24];
-static struct crm_fieldset fs_now = { fields_now, 0, "d.fields" };
-static struct crm_fieldset fs_as_of = { fields_as_of, 0, "d.fields" };
+static struct crm_fieldset fs_now = { fields_now, 0, "d.fields", NULL };
+static struct crm_fieldset fs_as_of = { fields_as_of, 0, "d.fields", NULL };
 /*
  * --where as of now: a stage is a set of stage ids, one a pipeline, so
  * that the deals are filtered on their own column before the join.
  */
-static struct crm_fieldset fs_where = { fields_where, 0, "d.fields" };
+static struct crm_fieldset fs_where = { fields_where, 0, "d.fields", NULL };
 
 static void
 fieldset_init(struct crm_fieldset *fs, struct crm_field *f, int as_of)
@@ -383,7 +383,7 @@ list_rows(struct crm_db *db, const struct crm_deal_query *q,
 	struct crm_error *err;
 	char *order;
 
-	if ((err = crm_list_compile(q->where, q->sort, wfs, fs, "d.id", &f,
+	if ((err = crm_list_compile(q->where, q->sort, wfs, fs, NULL, "d.id", &f,
 	    &order)) != NULL)
 		return err;
 	err = query(db, q->as_of, f, order, q->limit, 0, row, arg);

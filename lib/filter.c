@@ -240,6 +240,19 @@ crm_filter_bind(const struct crm_filter *f, sqlite3_stmt *st, int first)
 	return SQLITE_OK;
 }
 
+struct crm_filter *
+crm_filter_new_int(const char *sql, sqlite3_int64 v)
+{
+	struct crm_filter *f = crm_xcalloc(1, sizeof(*f));
+	struct param p = { P_INT, v, 0, NULL };
+
+	crm_buf_adds(&f->sql, sql);
+	filter_push(f, &p);
+	f->stack = LEAF_STACK;
+	f->height = LEAF_HEIGHT;
+	return f;
+}
+
 void
 crm_filter_free(struct crm_filter *f)
 {
@@ -266,7 +279,7 @@ sort_item(const char *spec, size_t *i, const struct crm_fieldset *fs,
 		return filter_fail(err, start, "expected a field name");
 	if (filter_resolve(fs, spec + start, *i - start, start, &c, err) != 0)
 		goto fail;
-	if (c.type == CRM_FT_SET) {
+	if (c.type == CRM_FT_SET || c.type == CRM_FT_NAMED) {
 		filter_fail(err, start, "cannot sort by \"%s\"", c.name);
 		goto fail;
 	}
@@ -341,13 +354,15 @@ crm_fieldset_names(const struct crm_fieldset *fs)
 struct crm_error *
 crm_list_compile(const char *where, const char *sort,
     const struct crm_fieldset *wfs, const struct crm_fieldset *sfs,
-    const char *tiebreak, struct crm_filter **f, char **order)
+    const struct crm_filter_scope *scope, const char *tiebreak,
+    struct crm_filter **f, char **order)
 {
 	struct crm_error *err;
 
 	*f = NULL;
 	*order = NULL;
-	if ((err = crm_filter_compile(where ? where : "", wfs, f)) != NULL)
+	if ((err = crm_filter_compile_in(where ? where : "", wfs, scope,
+	    f)) != NULL)
 		return crm_error_prefix(err, "--where");
 	if ((err = crm_sort_compile(sort ? sort : "", sfs, tiebreak,
 	    order)) != NULL) {

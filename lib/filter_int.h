@@ -40,6 +40,8 @@ struct crm_filter {
 	struct param	*params;
 	int		 n;
 	int		 alloc;
+	int		 stack;	/* estimated SQLite parser stack */
+	int		 height; /* estimated SQLite expression height */
 };
 
 enum tkind { T_EOF, T_LP, T_RP, T_COMMA, T_OP, T_STR, T_WORD };
@@ -71,6 +73,7 @@ struct parser {
 	const char		*src;
 	size_t			 pos;	/* after the current token */
 	const struct crm_fieldset *fs;
+	const struct crm_filter_scope *scope;
 	struct token		 tok;
 	int			 depth;
 	int			 nparams;
@@ -130,6 +133,9 @@ struct node *filter_finish_chain(struct parser *p, struct node *n);
 struct node *filter_negate(struct parser *p, struct node *k, size_t pos);
 struct node *filter_leaf_done(struct parser *p, struct node *n,
 	    int primary);
+/* A leaf holding a whole other filter, sub, in parentheses. */
+struct node *filter_leaf_sub(struct parser *p, size_t pos,
+	    const struct crm_filter *sub);
 
 /* A comparison's SQL into f; they return whether it is primary. */
 int	 filter_leaf_op(struct crm_filter *f, const struct cmp *c, enum op op,

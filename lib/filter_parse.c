@@ -412,6 +412,78 @@ cmp_is(struct parser *p, const struct cmp *c)
 	return filter_leaf_done(p, n, filter_leaf_is(&n->leaf, c, set != neg));
 }
 
+/* The condition named r (in "segment = r"), as a leaf. */
+static struct node *
+named_leaf(struct parser *p, const struct cmp *c, const struct rawval *r)
+{
+	struct crm_filter *sub = NULL;
+	struct crm_error *err;
+	struct node *n;
+
+	if (p->scope == NULL || p->fs->expand == NULL)
+		return fail(p, c->pos, "\"%s\" cannot be used here",
+		    c->name), NULL;
+	if ((err = p->fs->expand(p->scope, r->s, &sub)) != NULL) {
+		fail(p, r->pos, "%s", err->msg);
+		crm_error_free(err);
+		return NULL;
+	}
+	n = filter_leaf_sub(p, c->pos, sub);
+	crm_filter_free(sub);
+	return n;
+}
+
+/* "= NAME", "!= NAME", "[not] in (NAME, ...)" after a named field. */
+static struct node *
+cmp_named(struct parser *p, const struct cmp *c)
+{
+	struct rawval *r = NULL, one = { NULL, 0, 0 };
+	struct node *any = NULL, *k;
+	size_t i, nr = 0;
+	int neg = 0;
+
+	if (p->tok.kind == T_OP && (p->tok.op == OP_EQ ||
+	    p->tok.op == OP_NE)) {
+		neg = p->tok.op == OP_NE;
+		if (lex(p) != 0 || get_value(p, &one, neg ? "!=" : "=") != 0)
+			goto done;
+		any = named_leaf(p, c, &one);
+	} else if (iskw(p, "in") || iskw(p, "not")) {
+		if ((neg = iskw(p, "not")) && (lex(p) != 0 || !iskw(p, "in"))) {
+			fail(p, p->tok.pos, "expected \"in\" after \"not\"");
+			goto done;
+		}
+		if (lex(p) != 0 || parse_list(p, &r, &nr) != 0)
+			goto done;
+		any = filter_node_new(N_OR, c->pos);
+		for (i = 0; i < nr; i++) {
+			if ((k = named_leaf(p, c, &r[i])) == NULL) {
+				filter_node_free(any);
+				any = NULL;
+				goto done;
+			}
+			filter_add_kid(any, k);
+		}
+		if (any->nkid == 1) {
+			k = any->kid[0];
+			any->nkid = 0;
+			filter_node_free(any);
+			any = k;
+		} else
+			any = filter_finish_chain(p, any);
+	} else
+		fail(p, p->tok.pos, "expected \"=\", \"!=\" or \"in\" "
+		    "after \"%s\"", c->name);
+done:
+	if (any != NULL && neg)
+		any = filter_negate(p, any, c->pos);
+	free(one.s);
+	for (i = 0; i < nr; i++)
+		free(r[i].s);
+	free(r);
+	return any;
+}
+
 static struct node *
 parse_cmp(struct parser *p)
 {
@@ -430,7 +502,9 @@ parse_cmp(struct parser *p)
 	if (filter_resolve(p->fs, p->src + p->tok.pos, p->tok.len,
 	    p->tok.pos, &c, &p->err) != 0 || lex(p) != 0)
 		goto done;
-	if (p->tok.kind == T_OP)
+	if (c.type == CRM_FT_NAMED)
+		n = cmp_named(p, &c);
+	else if (p->tok.kind == T_OP)
 		n = cmp_op(p, &c);
 	else if (iskw(p, "in") || iskw(p, "not"))
 		n = cmp_in(p, &c);
@@ -534,6 +608,13 @@ struct crm_error *
 crm_filter_compile(const char *expr, const struct crm_fieldset *fs,
     struct crm_filter **out)
 {
+	return crm_filter_compile_in(expr, fs, NULL, out);
+}
+
+struct crm_error *
+crm_filter_compile_in(const char *expr, const struct crm_fieldset *fs,
+    const struct crm_filter_scope *scope, struct crm_filter **out)
+{
 	struct parser p;
 	struct node *root = NULL;
 	struct crm_filter *f;
@@ -543,6 +624,7 @@ crm_filter_compile(const char *expr, const struct crm_fieldset *fs,
 	memset(&p, 0, sizeof(p));
 	p.src = expr != NULL ? expr : "";
 	p.fs = fs;
+	p.scope = scope;
 	if ((p.err = filter_validate(p.src, "expression")) != NULL ||
 	    lex(&p) != 0)
 		goto done;
@@ -552,10 +634,14 @@ crm_filter_compile(const char *expr, const struct crm_fieldset *fs,
 	if (p.err != NULL)
 		goto done;
 	f = crm_xcalloc(1, sizeof(*f));
+	f->stack = f->height = 1;
 	if (root == NULL)
 		crm_buf_adds(&f->sql, "1");
-	else
+	else {
 		filter_emit(root, f);
+		f->stack = root->stack;
+		f->height = root->height;
+	}
 	*out = f;
 done:
 	filter_node_free(root);

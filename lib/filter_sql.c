@@ -206,6 +206,22 @@ filter_leaf_done(struct parser *p, struct node *n, int primary)
 	return NULL;
 }
 
+struct node *
+filter_leaf_sub(struct parser *p, size_t pos, const struct crm_filter *sub)
+{
+	struct node *n = filter_node_new(N_LEAF, pos);
+	int i;
+
+	crm_buf_addf(&n->leaf.sql, "(%s)", crm_buf_str(&sub->sql));
+	for (i = 0; i < sub->n; i++)
+		filter_push(&n->leaf, &sub->params[i]);
+	if ((n = filter_leaf_done(p, n, 1)) == NULL)
+		return NULL;
+	n->stack = max(LEAF_STACK, sub->stack + 1);
+	n->height = max(LEAF_HEIGHT, sub->height + 1);
+	return check_size(p, n);
+}
+
 /* Leaves: SQL for one comparison */
 
 /* The field's SQL; a custom field binds its JSON path. */

@@ -77,7 +77,8 @@ static const struct crm_field filter_fields[] = {
 };
 
 static const struct crm_fieldset fieldset = {
-	filter_fields, sizeof(filter_fields) / sizeof(filter_fields[0]), NULL
+	filter_fields, sizeof(filter_fields) / sizeof(filter_fields[0]), NULL,
+	NULL
 };
 
 #define SELECT_SQL "SELECT a.id, a.slug, a.title, a.body, a.tags," \

@@ -62,6 +62,8 @@ const struct privacy_held privacy_held[] = {
 	{ "deals", "deals", "company_id", "deal" },
 	{ "tickets", "tickets", "contact_id", "ticket" },
 	{ "campaign_sends", "campaign_sends", "contact_id", NULL },
+	{ "segments", "segment_members", "contact_id", NULL },
+	{ "scores", "contact_scores", "contact_id", NULL },
 };
 const size_t privacy_nheld = sizeof(privacy_held) / sizeof(privacy_held[0]);
 

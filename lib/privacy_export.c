@@ -18,7 +18,8 @@
 
 /* The export's keys for those, in order. */
 static const char *const held_keys[] = {
-	"activities", "deals", "tickets", "campaign_sends", NULL
+	"activities", "deals", "tickets", "campaign_sends", "segments",
+	"scores", NULL
 };
 
 /* Each row of st as an object appended to arr; st is finalized. */

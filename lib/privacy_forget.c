@@ -178,7 +178,12 @@ tombstone(struct crm_db *db, sqlite3_int64 id, const char *now)
 	struct crm_error *err;
 	sqlite3_stmt *st;
 
+	/* Its lists and scores say something about the person too. */
 	if ((err = privacy_exec(db, "DELETE FROM contact_tags"
+	    " WHERE contact_id = ?1", id, NULL)) != NULL ||
+	    (err = privacy_exec(db, "DELETE FROM segment_members"
+	    " WHERE contact_id = ?1", id, NULL)) != NULL ||
+	    (err = privacy_exec(db, "DELETE FROM contact_scores"
 	    " WHERE contact_id = ?1", id, NULL)) != NULL)
 		return err;
 	if ((err = crm_db_prepare(db, sql, &st)) != NULL)

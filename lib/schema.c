@@ -18,6 +18,8 @@ static const struct crm_migration migrations[] = {
 	{ "sla", crm_sla_schema_1 },
 	{ "ticket_ingest", crm_ticket_ingest_schema_1 },
 	{ "search backlog", crm_search_schema_2 },
+	{ "segment", crm_segment_schema_1 },
+	{ "score", crm_score_schema_1 },
 };
 
 const struct crm_migration *

@@ -119,10 +119,10 @@ static const enum crm_ftype types[NCOLS] = {
 };
 
 static struct crm_field fields[NCOLS];
-static struct crm_fieldset fs = { fields, 0, NULL };
+static struct crm_fieldset fs = { fields, 0, NULL, NULL };
 /* For --sort: priorities by rank, low to urgent, not by name. */
 static struct crm_field sort_fields[NCOLS];
-static struct crm_fieldset sort_fs = { sort_fields, 0, NULL };
+static struct crm_fieldset sort_fs = { sort_fields, 0, NULL, NULL };
 
 const struct crm_fieldset *
 crm_ticket_fieldset(void)
@@ -320,7 +320,7 @@ crm_ticket_list(struct crm_db *db, const struct crm_ticket_query *q,
 
 	/* Builds sort_fs too. */
 	if ((err = crm_list_compile(q->where, q->sort, crm_ticket_fieldset(),
-	    &sort_fs, "t.id", &f, &order)) != NULL)
+	    &sort_fs, NULL, "t.id", &f, &order)) != NULL)
 		return err;
 	err = query(db, f, order, q->limit, 0, fn, arg);
 	crm_filter_free(f);

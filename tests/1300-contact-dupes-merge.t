@@ -2,7 +2,7 @@
 # crm-contact dupes and merge: the groups found, and a merge that moves
 # everything, fills what is empty, and refuses what it must.
 . "${CRM_TOP:-.}/tests/lib.sh"
-plan 47
+plan 48
 
 crm-contact add --kind company --name 'Acme GmbH' >/dev/null		# 1
 crm-contact add --kind company --name 'ACME  gmbh' >/dev/null		# 2
@@ -73,11 +73,10 @@ crm-contact log 4 --type call --subject 'talked engines' >/dev/null
 crm-contact log 5 --type note --subject 'likes poetry' >/dev/null
 crm-deal add --title Engines --contact 4 --company 1 --amount 100 >/dev/null
 crm-deal add --title Poetry --contact 5 --company 2 --amount 50 >/dev/null
-# A table that declares a reference to contacts is moved too, unlisted.
-sql "CREATE TABLE segment_members (segment_id INTEGER NOT NULL,
-    contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
-    PRIMARY KEY (segment_id, contact_id));
-    INSERT INTO segment_members VALUES (1, 3), (1, 4), (2, 5);"
+# Static segments' members: a table that refers to contacts, unlisted.
+crm-segment create one --static >/dev/null
+crm-segment create two --static >/dev/null
+crm-segment add one 3 4 && crm-segment add two 5
 events=$(sql 'SELECT count(*) FROM events')
 
 run crm-contact merge --dry-run 3 4 5 --fields id,title
@@ -105,6 +104,8 @@ is "$(sql 'SELECT group_concat(contact_id) FROM deals')" "3,3" "deals moved"
 is "$(sql 'SELECT group_concat(segment_id || ":" || contact_id) FROM
     (SELECT * FROM segment_members ORDER BY 1, 2)')" "1:3,2:3" \
     "memberships moved, a duplicate dropped"
+is "$(crm-segment members one two --union | jq -r .id)" 3 \
+    "the kept contact is in both segments"
 is "$(sql "SELECT changes FROM events WHERE action = 'merge'")" \
     '{"merged":[4,5],"filled":{"title":"CTO","external_id":"A-17","fields.industry":"retail","fields.nick":"countess","fields.other_emails":"ada.l@example.com"}}' \
     "one merge event: the ids and what was filled"

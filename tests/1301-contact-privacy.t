@@ -107,7 +107,7 @@ crm-contact add --name 'Someone Else' --email else@example.org >/dev/null	# 6
 run crm-contact gdpr-export ada@example.org
 expect_rc 0 "gdpr-export"
 is "$(printf '%s\n' "$OUT" | jq -c 'keys_unsorted')" \
-    '["exported_at","contact","privacy","merged_ids","activities","deals","tickets","campaign_sends","events"]' \
+    '["exported_at","contact","privacy","merged_ids","activities","deals","tickets","campaign_sends","segments","scores","events"]' \
     "one document, these keys in this order"
 is "$(printf '%s\n' "$OUT" | head -n 3)" '{
   "exported_at": "2026-11-22T12:00:00Z",

@@ -1,8 +1,10 @@
 /*
  * The filter language (lib/filter*.c): the input is a --where expression,
  * then a --sort list, run through the list of contacts, tickets, deals and
- * knowledge-base articles on an empty database.  A filter that compiles
- * must also run: any error but a usage error is a bug (bad SQL).
+ * knowledge-base articles on a database empty but for three segments
+ * (a static one, and dynamic ones naming others), so that "segment = c"
+ * expands.  A filter that compiles must also run: any error but a usage
+ * error is a bug (bad SQL).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "crm_contact.h"
 #include "crm_deal.h"
 #include "crm_kb.h"
+#include "crm_segment.h"
 #include "crm_ticket.h"
 
 static struct crm_db *db;
@@ -66,6 +69,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct crm_error *err;
+	sqlite3_int64 id;
 	char *s;
 
 	if (db == NULL) {
@@ -78,6 +82,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 		atexit(cleanup);
+		if ((err = crm_segment_create(db, "a", NULL, NULL,
+		    &id)) != NULL ||
+		    (err = crm_segment_create(db, "b", "tag = vip or "
+		    "fields.x > 3", NULL, &id)) != NULL ||
+		    (err = crm_segment_create(db, "c", "segment = a and not "
+		    "segment in (b, a)", NULL, &id)) != NULL) {
+			fprintf(stderr, "%s\n", err->msg);
+			abort();
+		}
 	}
 	s = malloc(size + 1);
 	memcpy(s, data, size);
