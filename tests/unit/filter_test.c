@@ -31,8 +31,8 @@ static const struct crm_field fields[] = {
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
-static const struct crm_fieldset fs = { fields, NFIELDS, "c.fields" };
-static const struct crm_fieldset fs_plain = { fields, NFIELDS, NULL };
+static const struct crm_fieldset fs = { fields, NFIELDS, "c.fields", NULL };
+static const struct crm_fieldset fs_plain = { fields, NFIELDS, NULL, NULL };
 
 static sqlite3 *db;
 
