@@ -446,16 +446,37 @@ print_value(const char *value, void *arg)
 	printf("%s\n", value);
 }
 
+/*
+ * Completion values: of an option, or of operand N of a verb ("VERB:N"):
+ * segment names wherever a verb takes them.
+ */
 static void
 values(struct cli *cli, const char *opt)
 {
+	static const char *const all[] = {
+		"members", "count", "show", "delete", NULL
+	};
+	static const char *const first[] = {
+		"update", "rename", "add", "remove", NULL
+	};
 	const char *const *f;
+	const char *colon = strchr(opt, ':');
+	size_t len = colon != NULL ? (size_t)(colon - opt) : 0;
+	int names = 0;
 
 	if (strcmp(opt, "fields") == 0 || strcmp(opt, "sort") == 0) {
 		for (f = crm_contact_columns; *f != NULL; f++)
 			printf("%s\n", *f);
-	} else if (strcmp(opt, "segment") == 0 && cli_db(cli, CRM_DB_READ) ==
-	    NULL)
+		return;
+	}
+	if (colon == NULL)
+		return;
+	for (f = all; *f != NULL; f++)
+		names |= strlen(*f) == len && strncmp(*f, opt, len) == 0;
+	for (f = first; *f != NULL; f++)
+		names |= strlen(*f) == len && strncmp(*f, opt, len) == 0 &&
+		    strcmp(colon, ":1") == 0;
+	if (names && cli_db(cli, CRM_DB_READ) == NULL)
 		crm_error_free(crm_segment_names(cli->db, print_value, NULL));
 }
 
