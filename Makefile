@@ -113,6 +113,9 @@ bench: all
 bench-deals: all
 	CRM_BUILD=$(BUILD) sh bench/deals.sh
 
+bench-segments: all
+	CRM_BUILD=$(BUILD) sh bench/segments.sh
+
 deps:
 	@if command -v apt-get >/dev/null 2>&1; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
@@ -156,5 +159,5 @@ fuzz:
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all bin check check-valgrind lint demo bench deps install uninstall clean fuzz
+.PHONY: all bin check check-valgrind lint demo bench bench-deals bench-segments deps install uninstall clean fuzz
 .SECONDARY:

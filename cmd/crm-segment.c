@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "crm_contact.h"
+#include "crm_import.h"
 #include "crm_record.h"
 #include "crm_segment.h"
 #include "crm_util.h"
@@ -318,6 +319,7 @@ cmd_members(struct cli *cli, int argc, char **argv)
 {
 	struct crm_contact_query q = { NULL, NULL, 0 };
 	struct crm_error *err;
+	enum crm_format fmt;
 	const char *arg;
 	char *expr = NULL;
 	int c, ind, op = 0;
@@ -330,9 +332,15 @@ cmd_members(struct cli *cli, int argc, char **argv)
 		else
 			op = set_op(cli, op, c);
 	}
-	if ((err = audience(cli, argc - ind, argv + ind, op, &expr)) == NULL) {
+	if ((err = audience(cli, argc - ind, argv + ind, op, &expr)) == NULL &&
+	    (err = cli_format(cli, &fmt)) == NULL) {
 		q.where = expr;
-		err = print_contacts(cli, &q);
+		/* The same bytes as the records, written from the rows. */
+		if (fmt == CRM_FMT_JSONL && cli->fields == NULL &&
+		    q.sort == NULL && q.limit == 0)
+			err = crm_contact_export_jsonl(cli->db, expr, stdout);
+		else
+			err = print_contacts(cli, &q);
 	}
 	free(expr);
 	return cli_error(cli, err);

@@ -57,8 +57,7 @@ const char *const crm_segment_table_columns[] = {
 #define MAX_NESTING	16	/* segments inside segments */
 #define MEMBERS_SQL	"c.id IN (SELECT m.contact_id FROM segment_members m" \
 	" WHERE m.segment_id = ?)"
-#define FROM_CONTACTS	" FROM contacts c" \
-	" LEFT JOIN contacts co ON co.id = c.company_id"
+#define FROM_COMPANY	" LEFT JOIN contacts co ON co.id = c.company_id"
 
 struct segment {
 	sqlite3_int64	 id;
@@ -450,6 +449,20 @@ done:
 	return err;
 }
 
+/* Does SQL, a compiled contact filter, refer to the company (co.)? */
+static int
+uses_company(const char *sql)
+{
+	const char *p;
+
+	for (p = sql; (p = strstr(p, "co.")) != NULL; p++)
+		if (p == sql || !(p[-1] == '_' || (p[-1] >= 'a' &&
+		    p[-1] <= 'z') || (p[-1] >= 'A' && p[-1] <= 'Z') ||
+		    (p[-1] >= '0' && p[-1] <= '9')))
+			return 1;
+	return 0;
+}
+
 struct crm_error *
 crm_segment_count(struct crm_db *db, const char *where, sqlite3_int64 *n)
 {
@@ -464,7 +477,10 @@ crm_segment_count(struct crm_db *db, const char *where, sqlite3_int64 *n)
 	if ((err = crm_filter_compile_in(where, crm_contact_fieldset(),
 	    &scope, &f)) != NULL)
 		return crm_error_prefix(err, "--where");
-	crm_buf_addf(&sql, "SELECT count(*)" FROM_CONTACTS " WHERE (%s)",
+	/* The company's row only when the filter reads it: a count of a
+	 * million contacts is a third faster without the join. */
+	crm_buf_addf(&sql, "SELECT count(*) FROM contacts c%s WHERE (%s)",
+	    uses_company(crm_filter_sql(f)) ? FROM_COMPANY : "",
 	    crm_filter_sql(f));
 	if ((err = crm_db_prepare(db, sql.buf, &st)) == NULL) {
 		crm_filter_bind(f, st, 1);
