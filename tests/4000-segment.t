@@ -2,7 +2,7 @@
 # crm-segment: dynamic and static segments, composition, set algebra,
 # members in every format, and what bad input leaves behind.
 . "${CRM_TOP:-.}/tests/lib.sh"
-plan 71
+plan 72
 
 crm-contact add --name "Ada Lovelace" --email ada@example.org --tag vip \
     --stage customer --set fields.city=London >/dev/null
@@ -124,6 +124,9 @@ expect_out '[
 ]' "a JSON array"
 run crm-segment members vip --sort segment
 expect_rc 2 "no sort by segment"
+is "$(crm-segment members vip churned --union)" \
+    "$(crm-contact list --where 'segment = vip or segment = churned')" \
+    "JSON Lines written from the rows: the bytes of the records"
 
 # list, show, try
 run crm-segment list -o tsv --fields name,kind,members,where
