@@ -333,7 +333,12 @@ cli_each_ref(struct cli *cli, int argc, char **argv, const char *const *keys,
 	return n;
 }
 
-/* --completion-helper [VERB | values OPTION] */
+/*
+ * --completion-helper [VERB | values OPTION | values VERB:N]: the verbs, the
+ * options of VERB, or the values of OPTION's argument or of operand N of
+ * VERB (from 1, options and their arguments not counted), one a line:
+ * --format's here, the others from the program's values hook.
+ */
 static int
 completion(struct cli *cli, int argc, char **argv)
 {

@@ -9,6 +9,13 @@
 #   crm-X --completion-helper VERB           its options: "--name=" takes an
 #                                            argument, "--opt-in" does not
 #   crm-X --completion-helper values OPT     the values of --OPT's argument
+#   crm-X --completion-helper values VERB:N  the values of operand N of VERB
+#                                            (from 1; options and their
+#                                            arguments are not counted)
+#
+# Values come from the database that --db on the command line names, if any.
+# An operand whose helper prints nothing completes as before: the options
+# when nothing is typed, else a file.
 #
 # Source it, or install it as .../bash-completion/completions/crm with a
 # link named after each crm-* command.
@@ -37,6 +44,23 @@ _crm_reply() {
 	return 0
 }
 
+# _crm_dbarg WORD...: in the array dbarg, "--db=PATH" for the last --db
+# among the words but the last (the one being completed), or nothing.
+_crm_dbarg() {
+	local db=""
+	dbarg=()
+	while [[ $# -gt 1 ]]; do
+		case $1 in
+		--db) db=$2 ;;
+		--db=*) db=${1#--db=} ;;
+		esac
+		shift
+	done
+	[[ $db == \~/* ]] && db=$HOME/${db#\~/}
+	[[ -n $db ]] && dbarg=("--db=$db")
+	return 0
+}
+
 # _crm_files PREFIX WORD: file names that start with WORD.
 _crm_files() {
 	local f
@@ -50,8 +74,8 @@ _crm_files() {
 
 _crm() {
 	local -a words=() _crm_out=() opts=() dbarg=()
-	local i w cur prog dir="" verb="" vi=0 db="" opt="" val="" prefix=""
-	local join=0 cword
+	local i w cur prog dir="" verb="" vi=0 opt="" val="" prefix=""
+	local join=0 cword n=1
 
 	# Undo the split of "--opt=value" at "=" (COMP_WORDBREAKS).
 	for ((i = 0; i <= COMP_CWORD; i++)); do
@@ -107,8 +131,7 @@ _crm() {
 	for ((i = 1; i < cword; i++)); do
 		w=${words[i]}
 		case $w in
-		--db) db=${words[i+1]} i=$((i + 1)) ;;
-		--db=*) db=${w#--db=} ;;
+		--db) i=$((i + 1)) ;;
 		-*) ;;
 		*) verb=$w vi=$i; break ;;
 		esac
@@ -154,21 +177,29 @@ _crm() {
 			return 0
 		fi
 		# The values of the database the command line names.
-		for ((i = 1; i < cword; i++)); do
-			case ${words[i]} in
-			--db) db=${words[i+1]} ;;
-			--db=*) db=${words[i]#--db=} ;;
-			esac
-		done
-		[[ $db == \~/* ]] && db=$HOME/${db#\~/}
-		[[ -n $db ]] && dbarg=("--db=$db")
+		_crm_dbarg "${words[@]:1:cword}"
 		_crm_lines "$prog" "${dbarg[@]}" --completion-helper values \
 		    "${opt#--}"
 		_crm_reply "$prefix" "$val" "${_crm_out[@]}"
 		return 0
 	fi
-	# An operand: options when nothing is typed yet, else a file
-	# (crm-db backup FILE); references are not guessed.
+	# Operand N: its values when the command has some (segment names),
+	# else options when nothing is typed yet, else a file (crm-db backup
+	# FILE).  Options and the separate argument of one are not operands.
+	if [[ $cur != -* ]]; then
+		for ((i = vi + 1; i < cword; i++)); do
+			w=${words[i-1]}
+			[[ ${words[i]} == -* || $w == -o ||
+			    " ${opts[*]} " == *" $w= "* ]] || n=$((n + 1))
+		done
+		_crm_dbarg "${words[@]:1:cword}"
+		_crm_lines "$prog" "${dbarg[@]}" --completion-helper values \
+		    "$verb:$n"
+		if [[ ${#_crm_out[@]} -gt 0 ]]; then
+			_crm_reply "" "$cur" "${_crm_out[@]}"
+			return 0
+		fi
+	fi
 	if [[ -z $cur || $cur == -* ]]; then
 		_crm_reply "" "$cur" "${opts[@]}"
 	else

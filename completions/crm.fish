@@ -7,6 +7,13 @@
 #   crm-X --completion-helper VERB           its options: "--name=" takes an
 #                                            argument, "--opt-in" does not
 #   crm-X --completion-helper values OPT     the values of --OPT's argument
+#   crm-X --completion-helper values VERB:N  the values of operand N of VERB
+#                                            (from 1; options and their
+#                                            arguments are not counted)
+#
+# Values come from the database that --db on the command line names, if any.
+# An operand whose helper prints nothing completes as before: the options
+# when nothing is typed, else a file.
 #
 # Install it in a vendor_completions.d directory, or source it.
 
@@ -23,6 +30,24 @@ function __crm_described
             printf '%s\n' $name
         end
     end
+end
+
+# __crm_dbarg WORD...: "--db=PATH" for the last --db among the words, or
+# nothing.
+function __crm_dbarg
+    set -l db
+    set -l i 1
+    while test $i -le (count $argv)
+        switch $argv[$i]
+            case --db
+                set i (math $i + 1)
+                set -q argv[$i]; and set db $argv[$i]
+            case '--db=*'
+                set db (string replace -- --db= '' $argv[$i])
+        end
+        set i (math $i + 1)
+    end
+    test -n "$db"; and printf '%s\n' --db=$db
 end
 
 function __crm_complete
@@ -58,15 +83,11 @@ function __crm_complete
     # argument.
     set -l verb
     set -l vi 0
-    set -l db
     set -l i 2
     while test $i -le (count $words)
         switch $words[$i]
             case --db
                 set i (math $i + 1)
-                set -q words[$i]; and set db $words[$i]
-            case '--db=*'
-                set db (string replace -- --db= '' $words[$i])
             case '-*'
             case '*'
                 set verb $words[$i]
@@ -114,12 +135,33 @@ function __crm_complete
                 string replace -r -- '^' "$prefix"
             return
         end
-        set -l dbarg
-        test -n "$db"; and set dbarg --db=$db
+        set -l dbarg (__crm_dbarg $words[2..-1])
         for v in ($prog $dbarg --completion-helper values (string sub -s 3 -- $opt) 2>/dev/null </dev/null)
             printf '%s%s\n' $prefix $v
         end
         return
+    end
+    # Operand N: its values when the command has some (segment names), else
+    # options when nothing is typed yet, else a file (crm-db backup FILE).
+    # Options and the separate argument of one are not operands.
+    if not string match -q -- '-*' $cur
+        set -l n 1
+        set i (math $vi + 1)
+        while test $i -le (count $words)
+            set -l w $words[(math $i - 1)]
+            if not string match -q -- '-*' $words[$i]; and test "$w" != -o
+                and not contains -- $w= $opts
+                set n (math $n + 1)
+            end
+            set i (math $i + 1)
+        end
+        set -l dbarg (__crm_dbarg $words[2..-1])
+        set -l values ($prog $dbarg --completion-helper values $verb:$n \
+            2>/dev/null </dev/null)
+        if set -q values[1]
+            printf '%s\n' $values
+            return
+        end
     end
     if test -z "$cur"; or string match -q -- '-*' $cur
         printf '%s\n' $opts

@@ -30,14 +30,21 @@ synopsis() {
 	render "$1" | sed -n '/^SYNOPSIS/,/^[A-Z]/s/^ //p'
 }
 
+# --- the databases the shells complete from -------------------------------
+
+crm-contact add --name Ada --stage customer --tag vip >/dev/null
+crm-contact add --name Bob --stage prospect >/dev/null
+crm-contact add --name Cy >/dev/null
+crm-contact --db other.db add --name Di --stage churned >/dev/null
+crm-segment create vip --where 'tag = vip' >/dev/null
+crm-segment create lapsed --static >/dev/null
+crm-segment --db other.db create gone --static >/dev/null
+: >mydb.sqlite
+segs=$(lines lapsed vip)
+
 # --- bash ----------------------------------------------------------------
 
 if need bash; then
-	crm-contact add --name Ada --stage customer --tag vip >/dev/null
-	crm-contact add --name Bob --stage prospect >/dev/null
-	crm-contact add --name Cy >/dev/null
-	crm-contact --db other.db add --name Di --stage churned >/dev/null
-	: >mydb.sqlite
 	verbs=$(crm-contact --completion-helper)
 
 	is "$(comp crm-contact '')" "$verbs" "crm-contact <TAB>: the verbs"
@@ -79,9 +86,31 @@ if need bash; then
 	is "$(comp crm help '')" "$cmds" "crm help <TAB>: the commands"
 	is "$(comp crm-contact help '')" "$verbs" \
 	    "crm-contact help <TAB>: the verbs"
+	is "$(comp crm-segment members '')" "$segs" \
+	    "crm-segment members <TAB>: the segments in the database"
+	is "$(comp crm-segment members vip '')" "$segs" \
+	    "crm-segment members vip <TAB>: the segments again"
+	is "$(comp crm-segment members l)" lapsed \
+	    "crm-segment members l<TAB>: lapsed"
+	is "$(comp crm-segment members -o json --limit 5 vip '')" "$segs" \
+	    "options and their arguments are not operands"
+	is "$(comp crm-segment add vip '')" \
+	    "$(crm-segment --completion-helper add)" \
+	    "crm-segment add vip <TAB>: the options, not the segments"
+	is "$(comp crm-segment --db=other.db members '')" gone \
+	    "crm-segment --db=OTHER members <TAB>: OTHER's segments"
+	is "$(comp crm-segment members --db other.db '')" gone \
+	    "--db after the verb names the database too"
+	is "$(comp crm segment count '')" "$segs" \
+	    "crm segment count <TAB>: the segments"
+	is "$(comp crm-contact update '')" \
+	    "$(crm-contact --completion-helper update)" \
+	    "crm-contact update <TAB>: the options, as before"
+	is "$(comp crm-db backup myd)" mydb.sqlite \
+	    "crm-db backup myd<TAB>: a file, as before"
 else
 	i=0
-	while [ $i -lt 22 ]; do
+	while [ $i -lt 32 ]; do
 		skip "bash is not installed"
 		i=$((i + 1))
 	done
@@ -113,7 +142,30 @@ if need zsh; then
 	    'compadd -- customer lead prospect' \
 	    'compadd -- jsonl json csv tsv table')" \
 	    "zsh: verbs with summaries, options, stages, formats"
+	got=$(zsh -f -c '
+		compadd() { print -r -- "compadd $*" }
+		_files() { print -r -- _files }
+		source "$1" >/dev/null 2>&1
+		t() { words=("$@"); CURRENT=$#; PREFIX=$words[-1]; _crm }
+		t crm-segment members ""
+		t crm-segment members vip ""
+		t crm-segment members -o json --limit 5 vip ""
+		t crm-segment add vip ""
+		t crm-segment --db=other.db members ""
+		t crm segment count ""
+		t crm-db backup myd' zsh "$CRM_TOP/completions/_crm")
+	is "$got" "$(lines \
+	    'compadd -- lapsed vip' \
+	    'compadd -- lapsed vip' \
+	    'compadd -- lapsed vip' \
+	    'compadd -S  -- --db=' \
+	    'compadd -- --help' \
+	    'compadd -- gone' \
+	    'compadd -- lapsed vip' \
+	    _files)" \
+	    "zsh: segments as operands, from --db's database, else as before"
 else
+	skip "zsh is not installed"
 	skip "zsh is not installed"
 	skip "zsh is not installed"
 fi
@@ -129,7 +181,21 @@ if need fish; then
 		complete -C "crm contact list -o t"' "$CRM_TOP/completions/crm.fish")
 	is "$got" "$(lines "list	list contacts" --email= prospect table tsv)" \
 	    "fish: verbs, options, stages, formats"
+	# shellcheck disable=SC2016 # fish expands $argv, not sh
+	got=$(fish -c 'source $argv[1]
+		complete -C "crm-segment members "
+		complete -C "crm-segment members vip "
+		complete -C "crm-segment members -o json --limit 5 vip "
+		complete -C "crm-segment add vip "
+		complete -C "crm-segment --db=other.db members "
+		complete -C "crm-segment members --db other.db "
+		complete -C "crm segment count "
+		complete -C "crm-db backup myd"' "$CRM_TOP/completions/crm.fish")
+	is "$got" "$(lines "$segs" "$segs" "$segs" --db= --help gone gone \
+	    "$segs" mydb.sqlite)" \
+	    "fish: segments as operands, from --db's database, else as before"
 else
+	skip "fish is not installed"
 	skip "fish is not installed"
 	skip "fish is not installed"
 fi
