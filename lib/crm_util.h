@@ -56,6 +56,13 @@ int	 crm_strv_has(const struct crm_strv *sv, const char *s);
 
 /* 1 when s is a row id as users write it: 1 to 18 decimal digits. */
 int	 crm_is_id(const char *s);
+/*
+ * A name of a segment or campaign (a slug): 1 to CRM_NAME_MAX lowercase
+ * ASCII letters, digits, - and _, starting with a letter or digit, not
+ * all digits (that would read as an id); else a usage error naming what.
+ */
+#define CRM_NAME_MAX	64
+struct crm_error *crm_name_check(const char *name, const char *what);
 
 /* Trim ASCII white space in place; returns s. */
 char	*crm_trim(char *s);

@@ -53,7 +53,6 @@ const char *const crm_segment_table_columns[] = {
 	"id", "name", "kind", "members", "where", NULL
 };
 
-#define NAME_MAX_LEN	64
 #define MAX_NESTING	16	/* segments inside segments */
 #define MEMBERS_SQL	"c.id IN (SELECT m.contact_id FROM segment_members m" \
 	" WHERE m.segment_id = ?)"
@@ -70,23 +69,6 @@ segment_release(struct segment *s)
 {
 	free(s->name);
 	free(s->filter);
-}
-
-static struct crm_error *
-check_name(const char *name)
-{
-	const char *p;
-
-	for (p = name; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    ((*p == '-' || *p == '_') && p > name)))
-			break;
-	if (*name == '\0' || *p != '\0' || crm_is_id(name) ||
-	    p - name > NAME_MAX_LEN)
-		return crm_error_new(CRM_EXIT_USAGE, "invalid segment name "
-		    "\"%s\" (use lowercase letters, digits, - and _, at most "
-		    "%d, not only digits)", name, NAME_MAX_LEN);
-	return NULL;
 }
 
 /* Segment ref (name or id) into *s; *found 0 when there is none. */
@@ -318,7 +300,7 @@ crm_segment_create(struct crm_db *db, const char *name, const char *where,
 	int found;
 
 	*id = 0;
-	if ((err = check_name(name)) != NULL)
+	if ((err = crm_name_check(name, "segment")) != NULL)
 		return err;
 	if ((err = find(db, name, &s, &found)) != NULL)
 		return err;
@@ -395,7 +377,7 @@ crm_segment_rename(struct crm_db *db, sqlite3_int64 id, const char *name)
 	int found;
 
 	snprintf(ref, sizeof(ref), "%lld", (long long)id);
-	if ((err = check_name(name)) != NULL)
+	if ((err = crm_name_check(name, "segment")) != NULL)
 		return err;
 	if ((err = get(db, ref, &s)) != NULL)
 		goto done;

@@ -229,6 +229,23 @@ crm_is_id(const char *s)
 	return 1;
 }
 
+struct crm_error *
+crm_name_check(const char *name, const char *what)
+{
+	const char *p;
+
+	for (p = name; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    ((*p == '-' || *p == '_') && p > name)))
+			break;
+	if (*name == '\0' || *p != '\0' || crm_is_id(name) ||
+	    p - name > CRM_NAME_MAX)
+		return crm_error_new(CRM_EXIT_USAGE, "invalid %s name \"%s\" "
+		    "(use lowercase letters, digits, - and _, at most %d, not "
+		    "only digits)", what, name, CRM_NAME_MAX);
+	return NULL;
+}
+
 char *
 crm_trim(char *s)
 {
