@@ -11,6 +11,7 @@
 
 #include "crm_contact.h"
 #include "crm_import.h"
+#include "crm_money.h"
 #include "crm_record.h"
 #include "crm_segment.h"
 #include "crm_util.h"
@@ -475,6 +476,22 @@ values(struct cli *cli, const char *opt)
 	if (strcmp(opt, "fields") == 0 || strcmp(opt, "sort") == 0) {
 		for (f = crm_contact_columns; *f != NULL; f++)
 			printf("%s\n", *f);
+		return;
+	}
+	if (strcmp(opt, "currency") == 0) {
+		size_t i, n;
+		const struct crm_currency *cur = crm_currency_table(&n);
+
+		for (i = 0; i < n; i++)
+			printf("%s\n", cur[i].code);
+		return;
+	}
+	if (strcmp(opt, "score:1") == 0) {
+		printf("rule\nexplain\n");
+		return;
+	}
+	if (strcmp(opt, "score:2") == 0) {
+		printf("add\nlist\ndelete\n");
 		return;
 	}
 	if (colon == NULL)

@@ -89,7 +89,7 @@ struct crm_rfm_query {
  * currency}, the caller's to cJSON_Delete(); *contacts how many were
  * scored.
  */
-struct crm_error *crm_rfm_run(struct crm_db *db, const struct crm_rfm_query *q,
-	    cJSON **groups, long long *contacts);
+struct crm_error *crm_rfm_run(struct crm_db *db,
+	    const struct crm_rfm_query *q, cJSON **groups, long long *contacts);
 
 #endif

@@ -59,6 +59,15 @@ const char *const crm_rfm_columns[] = {
 	" LEFT JOIN contacts co ON co.id = c.company_id"
 
 /*
+ * A pass reads every contact and writes every score: mapped pages spare
+ * a pread each, and a cache of 128 MiB keeps the pages it changes until
+ * the commit instead of spilling them early (together, half the time of
+ * a pass over a million contacts).
+ */
+#define PASS_PRAGMA	"PRAGMA mmap_size = 1073741824;" \
+	" PRAGMA cache_size = -131072"
+
+/*
  * The groups, first match wins, in the order they are printed.  Stored
  * as single words so that "rfm_group = at-risk" needs no quotes.
  */
@@ -158,8 +167,10 @@ rules_load(struct crm_db *db, struct rules *rs)
 	return err;
 }
 
-/* Bind the conditions of rs from parameter 1, each followed by its
- * points when points is set; the next free index. */
+/*
+ * Bind the conditions of rs from parameter 1, each followed by its
+ * points when points is set; returns the next free index.
+ */
 static int
 rules_bind(const struct rules *rs, sqlite3_stmt *st, int points)
 {
@@ -348,6 +359,7 @@ crm_score_run(struct crm_db *db, long long *contacts, long long *rules)
 	*contacts = *rules = 0;
 	if ((err = rules_load(db, &rs)) != NULL)
 		return err;
+	sqlite3_exec(db->sql, PASS_PRAGMA, NULL, NULL, NULL);
 	crm_buf_adds(&sql, "INSERT INTO contact_scores (contact_id, score,"
 	    " scored_at) SELECT c.id, 0");
 	for (i = 0; i < rs.n; i++)
@@ -496,13 +508,13 @@ conv_func(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	" AND (?1 IS NULL OR COALESCE(d.closed_at, d.updated_at) >= ?1)"
 
 /*
- * The currencies of the won deals since since; one, or q->currency and
- * a rate into it for each, into cv.  Otherwise an error that says what
- * to do.
+ * The currencies of the won deals (in temp.rfm_cur); one, or q->currency
+ * and a rate into it for each, into cv.  Otherwise an error that says
+ * what to do.
  */
 static struct crm_error *
 conv_prepare(struct crm_db *db, const struct crm_rfm_query *q,
-    const char *since, struct conv *cv)
+    struct conv *cv)
 {
 	struct crm_buf names = CRM_BUF_INIT;
 	struct crm_error *err;
@@ -515,10 +527,9 @@ conv_prepare(struct crm_db *db, const struct crm_rfm_query *q,
 	if (q->currency != NULL && (err = crm_currency_parse(q->currency,
 	    &cv->to)) != NULL)
 		return crm_error_prefix(err, "--currency");
-	if ((err = crm_db_prepare(db, "SELECT DISTINCT d.currency" WON_DEALS
-	    " ORDER BY 1", &st)) != NULL)
+	if ((err = crm_db_prepare(db, "SELECT DISTINCT currency"
+	    " FROM temp.rfm_cur ORDER BY 1", &st)) != NULL)
 		return err;
-	crm_db_bind_text(st, 1, since);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		code = (const char *)sqlite3_column_text(st, 0);
 		crm_buf_addf(&names, "%s%s", n++ ? ", " : "", code);
@@ -559,16 +570,26 @@ conv_prepare(struct crm_db *db, const struct crm_rfm_query *q,
 	return err;
 }
 
-/* The statements of a pass, run in order; ?1 is since, ?2 the time. */
-static const char *const rfm_sql[] = {
+/*
+ * The statements of a pass, run in order; ?1 is since, ?2 the time.  The
+ * won deals are read once, summed per contact and currency (so that a
+ * conversion is one per sum, not per deal) into rfm_cur, whose
+ * currencies conv_prepare() reads between the two halves.
+ */
+static const char *const rfm_read_sql[] = {
+	"DROP TABLE IF EXISTS temp.rfm_cur",
 	"DROP TABLE IF EXISTS temp.rfm_base",
-	/* Per contact and currency first: a conversion per sum, not deal. */
-	"CREATE TEMP TABLE rfm_base AS SELECT contact_id, max(last) AS last,"
-	" sum(n) AS n, sum(score_convert(m, currency)) AS m FROM"
-	" (SELECT d.contact_id, d.currency,"
+	"CREATE TEMP TABLE rfm_cur AS SELECT d.contact_id, d.currency,"
 	" max(COALESCE(d.closed_at, d.updated_at)) AS last, count(*) AS n,"
 	" COALESCE(sum(d.amount), 0) AS m" WON_DEALS
-	" GROUP BY d.contact_id, d.currency) GROUP BY contact_id",
+	" GROUP BY d.contact_id, d.currency",
+	NULL
+};
+
+static const char *const rfm_write_sql[] = {
+	"CREATE TEMP TABLE rfm_base AS SELECT contact_id, max(last) AS last,"
+	" sum(n) AS n, sum(score_convert(m, currency)) AS m"
+	" FROM temp.rfm_cur GROUP BY contact_id",
 	"UPDATE contact_scores SET rfm_r = NULL, rfm_f = NULL, rfm_m = NULL,"
 	" rfm_group = NULL, rfm_at = NULL WHERE rfm_at IS NOT NULL"
 	" AND contact_id NOT IN (SELECT contact_id FROM temp.rfm_base)",
@@ -658,7 +679,7 @@ crm_rfm_run(struct crm_db *db, const struct crm_rfm_query *q, cJSON **out,
     long long *contacts)
 {
 	char since[CRM_TIME_LEN], now[CRM_TIME_LEN];
-	struct crm_error *err;
+	struct crm_error *err = NULL;
 	struct conv cv;
 	cJSON *ev;
 	size_t i;
@@ -669,17 +690,23 @@ crm_rfm_run(struct crm_db *db, const struct crm_rfm_query *q, cJSON **out,
 		return crm_error_new(CRM_EXIT_USAGE, "--since: expected a date "
 		    "or time such as 2026-01-01 or -90d, got \"%s\"",
 		    q->since);
-	if ((err = conv_prepare(db, q, q->since ? since : NULL, &cv)) != NULL)
-		return err;
+	memset(&cv, 0, sizeof(cv));
+	sqlite3_exec(db->sql, PASS_PRAGMA, NULL, NULL, NULL);
+	crm_time_now(now);
+	for (i = 0; err == NULL && rfm_read_sql[i] != NULL; i++)
+		err = rfm_exec(db, rfm_read_sql[i], q->since ? since : NULL,
+		    now);
+	if (err != NULL || (err = conv_prepare(db, q, &cv)) != NULL)
+		goto done;
 	if (sqlite3_create_function(db->sql, "score_convert", 2,
 	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, &cv, conv_func, NULL,
 	    NULL) != SQLITE_OK) {
 		err = crm_db_error(db, sqlite3_errcode(db->sql));
 		goto done;
 	}
-	crm_time_now(now);
-	for (i = 0; err == NULL && rfm_sql[i] != NULL; i++)
-		err = rfm_exec(db, rfm_sql[i], q->since ? since : NULL, now);
+	for (i = 0; err == NULL && rfm_write_sql[i] != NULL; i++)
+		err = rfm_exec(db, rfm_write_sql[i], q->since ? since : NULL,
+		    now);
 	if (err == NULL)
 		err = rfm_groups(db, &cv, out, contacts);
 	if (err == NULL) {
@@ -691,11 +718,13 @@ crm_rfm_run(struct crm_db *db, const struct crm_rfm_query *q, cJSON **out,
 		    cJSON_CreateString(cv.to->code) : cJSON_CreateNull());
 		err = pass_event(db, "rfm", ev);
 	}
-	crm_error_free(rfm_exec(db, "DROP TABLE IF EXISTS temp.rfm_base",
-	    NULL, NULL));
 	sqlite3_create_function(db->sql, "score_convert", 2, SQLITE_UTF8,
 	    NULL, NULL, NULL, NULL);
 done:
+	crm_error_free(rfm_exec(db, "DROP TABLE IF EXISTS temp.rfm_cur",
+	    NULL, NULL));
+	crm_error_free(rfm_exec(db, "DROP TABLE IF EXISTS temp.rfm_base",
+	    NULL, NULL));
 	free(cv.v);
 	if (err != NULL) {
 		cJSON_Delete(*out);
