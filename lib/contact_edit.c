@@ -181,22 +181,6 @@ check_tags(const char *s, struct crm_strv *tags)
 }
 
 static int
-parse_bool(const char *s)
-{
-	static const char *const yes[] = { "true", "yes", "1", "on" };
-	static const char *const no[] = { "false", "no", "0", "off" };
-	size_t i;
-
-	for (i = 0; i < 4; i++) {
-		if (strcasecmp(s, yes[i]) == 0)
-			return 1;
-		if (strcasecmp(s, no[i]) == 0)
-			return 0;
-	}
-	return -1;
-}
-
-static int
 phone_ok(const char *s)
 {
 	int digits = 0;
@@ -260,7 +244,7 @@ check_text(const struct wfield *f, const char *in, struct crm_buf *out)
 			return invalid(f->name, in, "expected one word");
 		break;
 	case C_BOOL:
-		if ((b = parse_bool(s)) < 0)
+		if ((b = crm_parse_bool(s)) < 0)
 			return invalid(f->name, in, "use true or false");
 		crm_buf_reset(out);
 		crm_buf_adds(out, b ? "1" : "0");

@@ -61,6 +61,8 @@ int	 crm_is_id(const char *s);
  * ASCII letters, digits, - and _, starting with a letter or digit, not
  * all digits (that would read as an id); else a usage error naming what.
  */
+/* true, yes, 1, on: 1; false, no, 0, off: 0 (any case); else -1. */
+int	 crm_parse_bool(const char *s);
 #define CRM_NAME_MAX	64
 struct crm_error *crm_name_check(const char *name, const char *what);
 
