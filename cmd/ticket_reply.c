@@ -145,7 +145,7 @@ compose(struct reply *r, const char *from, const char *body)
 {
 	struct crm_mail_addr to;
 	struct crm_mail m = { { NULL, NULL }, &to, 1, NULL, NULL, NULL, NULL,
-	    NULL, 0, NULL, 0, NULL, 0 };
+	    NULL, 0, NULL, 0, NULL, 0, NULL };
 	struct crm_error *err;
 
 	if (from == NULL || *from == '\0')

@@ -52,6 +52,9 @@ struct crm_mail {
 	const char			*domain;	/* the Message-ID's;
 							   NULL: From's */
 	time_t				 date;		/* 0: now */
+	const char			*msgid_left;	/* the Message-ID's
+							   left part; NULL:
+							   time and random */
 };
 
 /*

@@ -67,6 +67,17 @@ struct crm_error *crm_smtp_send(struct crm_smtp *s, const char *from,
  * borrowed until the next send. */
 const char *crm_smtp_reply(const struct crm_smtp *s);
 
+/*
+ * Whether the last failed send is in doubt: the whole message went out
+ * and the connection was lost before the server's reply, so the server
+ * may have taken it.  A refusal, or a failure before the message was
+ * complete, is not in doubt: the message was not delivered.
+ */
+int	 crm_smtp_in_doubt(const struct crm_smtp *s);
+
+/* Whether the last failed send was refused by the server (4xx, 5xx). */
+int	 crm_smtp_refused(const struct crm_smtp *s);
+
 /* The server as errors name it, "smtp://host:port" (no credentials). */
 const char *crm_smtp_server(const struct crm_smtp *s);
 

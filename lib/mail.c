@@ -86,6 +86,17 @@ make_msgid(const struct crm_mail *m, time_t t, char **msgid)
 			return err;
 		domain = email + 2;
 	}
+	if (m->msgid_left != NULL) {
+		if (m->msgid_left[strspn(m->msgid_left, "abcdefghijklmnopqrstu"
+		    "vwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")] != '\0' ||
+		    *m->msgid_left == '\0')
+			return crm_error_new(CRM_EXIT_FAIL, "message-id: invalid "
+			    "left part \"%s\"", m->msgid_left);
+		*msgid = crm_xmalloc(strlen(m->msgid_left) + strlen(domain) +
+		    4);
+		sprintf(*msgid, "<%s@%s>", m->msgid_left, domain);
+		return NULL;
+	}
 	random_hex(hex);
 	gmtime_r(&t, &tm);
 	*msgid = crm_xmalloc(strlen(domain) + 40);

@@ -382,6 +382,18 @@ crm_smtp_reply(const struct crm_smtp *s)
 	return s->reply;
 }
 
+int
+crm_smtp_in_doubt(const struct crm_smtp *s)
+{
+	return s->fail[0] == '\0' && s->left == 0;
+}
+
+int
+crm_smtp_refused(const struct crm_smtp *s)
+{
+	return s->fail[0] != '\0';
+}
+
 const char *
 crm_smtp_server(const struct crm_smtp *s)
 {

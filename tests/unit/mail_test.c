@@ -225,7 +225,7 @@ test_compose(void)
 	struct crm_mail m = {
 		{ "Support", "help@example.org" }, &to, 1, "Re: Hello [#1]",
 		"Hi Zoë,\n.\nbye\n", NULL, "<second@example.org>", refs, 2,
-		NULL, 0, NULL, NOON
+		NULL, 0, NULL, NOON, NULL
 	};
 	const char *msg;
 	char *id = NULL, want[1024];
@@ -285,7 +285,7 @@ test_refusals(void)
 	struct crm_mail_addr to = { NULL, "zoe@example.org" };
 	struct crm_mail m = {
 		{ "Support", "help@example.org" }, &to, 1, "x", "Hi\n", NULL,
-		NULL, NULL, 0, NULL, 0, NULL, NOON
+		NULL, NULL, 0, NULL, 0, NULL, NOON, NULL
 	};
 	struct crm_mail_header bad = { "Subject", "x" };
 	char *id = NULL;

@@ -62,7 +62,7 @@ send_three(const char *url)
 		{ "List-Unsubscribe-Post", "List-Unsubscribe=One-Click" },
 	};
 	struct crm_mail m = { { "Campaign", "news@example.org" }, &rcpt, 1,
-	    "Hello", "Body\n", NULL, NULL, NULL, 0, NULL, 0, NULL, 0 };
+	    "Hello", "Body\n", NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL };
 	struct crm_smtp *s = NULL;
 	struct crm_error *err;
 	char *msg, *id;
