@@ -9,7 +9,9 @@
  * contact in one statement and kept in contact_scores, where the contact
  * filter reads them (score, rfm_r, rfm_f, rfm_m, rfm_group).
  *
- * Owns the tables score_rules and contact_scores.
+ * Owns the tables score_rules, score_rule_uses (the segments each rule
+ * names, which segment.c reads to refuse renaming or deleting them) and
+ * contact_scores.  Rules and scores are score.c, RFM is rfm.c.
  */
 #ifndef CRM_SCORE_H
 #define CRM_SCORE_H
@@ -38,8 +40,9 @@ struct crm_error *crm_score_points_parse(const char *text,
 /*
  * Add the rule "contacts matching where get points" into *id.  A filter
  * that does not compile (crm-filter(7); segments may be named) or is
- * blank is a CRM_EXIT_USAGE error prefixed "rule: ".  In the caller's
- * transaction, with an event.
+ * blank is a CRM_EXIT_USAGE error prefixed "rule: ".  The segments the
+ * filter names cannot be renamed or deleted while the rule lasts.  In the
+ * caller's transaction, with an event.
  */
 struct crm_error *crm_score_rule_add(struct crm_db *db, const char *where,
 	    long long points, sqlite3_int64 *id);
@@ -58,8 +61,8 @@ struct crm_error *crm_score_rule_list(struct crm_db *db,
 /*
  * Score every contact by the rules, in one statement, with one event, in
  * the caller's transaction: *contacts scored, by *rules rules.  A stored
- * rule that no longer compiles (a segment it names was deleted) is an
- * error naming the rule, and nothing is scored.
+ * rule that no longer compiles (say, a segment it names now nests too
+ * deeply) is an error naming the rule, and nothing is scored.
  */
 struct crm_error *crm_score_run(struct crm_db *db, long long *contacts,
 	    long long *rules);

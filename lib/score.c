@@ -1,13 +1,15 @@
 /*
- * Lead scores and RFM: the rules, the scoring pass, its explanation, and
- * the recency/frequency/monetary quintiles of won deals, kept per contact
- * in contact_scores, which the contact filter reads (score, rfm_r, rfm_f,
- * rfm_m, rfm_group).
+ * Lead scores: the rules, the scoring pass and its explanation, kept per
+ * contact in contact_scores, which the contact filter reads (score).  The
+ * schema is here for RFM too (rfm.c), whose scores share that table.
  *
- * Both passes are one INSERT ... SELECT over every contact (the rules
- * become one sum of CASE expressions; the quintiles come from window
- * functions), so that a million contacts take one scan, not a million
- * statements.
+ * The pass is one INSERT ... SELECT over every contact (the rules become
+ * one sum of CASE expressions), so that a million contacts take one scan,
+ * not a million statements.
+ *
+ * score_rule_uses records which segments each rule names, so that
+ * segment.c refuses to rename or delete a segment a rule still names
+ * instead of breaking it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,9 +22,9 @@
 #include "crm_contact.h"
 #include "crm_db.h"
 #include "crm_filter.h"
-#include "crm_money.h"
 #include "crm_score.h"
 #include "crm_util.h"
+#include "score_int.h"
 
 const char crm_score_schema_1[] =
 	"CREATE TABLE score_rules ("
@@ -30,6 +32,13 @@ const char crm_score_schema_1[] =
 	" filter TEXT NOT NULL,"
 	" points INTEGER NOT NULL,"
 	" created_at TEXT NOT NULL);"
+	/* The segments a rule's filter names itself. */
+	"CREATE TABLE score_rule_uses ("
+	" rule_id INTEGER NOT NULL"
+	"  REFERENCES score_rules(id) ON DELETE CASCADE,"
+	" uses_id INTEGER NOT NULL REFERENCES segments(id),"
+	" PRIMARY KEY (rule_id, uses_id)) WITHOUT ROWID;"
+	"CREATE INDEX score_rule_uses_uses ON score_rule_uses(uses_id);"
 	"CREATE TABLE contact_scores ("
 	" contact_id INTEGER PRIMARY KEY"
 	"  REFERENCES contacts(id) ON DELETE CASCADE,"
@@ -51,48 +60,8 @@ const char *const crm_score_explain_columns[] = {
 	"rule", "where", "points", "matched", "given", NULL
 };
 
-const char *const crm_rfm_columns[] = {
-	"group", "contacts", "revenue", "currency", NULL
-};
-
 #define FROM_CONTACTS	" FROM contacts c" \
 	" LEFT JOIN contacts co ON co.id = c.company_id"
-
-/*
- * A pass reads every contact and writes every score: mapped pages spare
- * a pread each, and a cache of 128 MiB keeps the pages it changes until
- * the commit instead of spilling them early (together, half the time of
- * a pass over a million contacts).
- */
-#define PASS_PRAGMA	"PRAGMA mmap_size = 1073741824;" \
-	" PRAGMA cache_size = -131072"
-
-/*
- * The groups, first match wins, in the order they are printed.  Stored
- * as single words so that "rfm_group = at-risk" needs no quotes.
- */
-static const char *const groups[] = {
-	"champions", "loyal", "new", "potential", "cannot-lose", "at-risk",
-	"hibernating", "lost"
-};
-#define NGROUPS	(sizeof(groups) / sizeof(groups[0]))
-#define GROUP_SQL "CASE" \
-	" WHEN r >= 4 AND f >= 4 THEN 'champions'" \
-	" WHEN r >= 3 AND f >= 3 THEN 'loyal'" \
-	" WHEN r >= 4 AND f = 1 THEN 'new'" \
-	" WHEN r >= 3 AND f <= 2 THEN 'potential'" \
-	" WHEN r = 1 AND f >= 4 THEN 'cannot-lose'" \
-	" WHEN r <= 2 AND f >= 3 THEN 'at-risk'" \
-	" WHEN r = 2 AND f <= 2 THEN 'hibernating'" \
-	" ELSE 'lost' END"
-
-/*
- * Quintile of a value among the n scored: equal values share the rank
- * of the first of them, so ties always get equal scores, and the lowest
- * value always scores 1.
- */
-#define QUINTILE(col) "1 + 5 * (rank() OVER (ORDER BY " col ") - 1)" \
-	" / count(*) OVER ()"
 
 struct rule {
 	sqlite3_int64	 id;
@@ -120,12 +89,30 @@ rules_release(struct rules *rs)
 	rs->n = 0;
 }
 
+/* The ids a rule names, for score_rule_uses. */
+static void
+note_use(void *arg, sqlite3_int64 id)
+{
+	struct crm_buf *ids = arg;
+
+	crm_buf_add(ids, &id, sizeof(id));
+}
+
+/*
+ * Compile where as a rule's filter into *f, adding the ids of the
+ * segments it names to ids unless that is NULL.
+ */
 static struct crm_error *
-compile(struct crm_db *db, const char *where, struct crm_filter **f)
+compile(struct crm_db *db, const char *where, struct crm_buf *ids,
+    struct crm_filter **f)
 {
 	struct crm_filter_scope scope = { db, NULL, NULL, NULL, NULL };
 
 	*f = NULL;
+	if (ids != NULL) {
+		scope.named = note_use;
+		scope.arg = ids;
+	}
 	/* A rule for everyone is a constant: surely a mistake. */
 	if (where[strspn(where, " \t\r\n")] == '\0')
 		return crm_error_new(CRM_EXIT_USAGE, "a rule needs a filter");
@@ -153,7 +140,7 @@ rules_load(struct crm_db *db, struct rules *rs)
 		    1));
 		r->points = sqlite3_column_int64(st, 2);
 		r->f = NULL;
-		if ((err = compile(db, r->where, &r->f)) != NULL) {
+		if ((err = compile(db, r->where, NULL, &r->f)) != NULL) {
 			err = crm_error_prefix(err, "rule %lld",
 			    (long long)r->id);
 			break;
@@ -219,30 +206,59 @@ rule_event(struct crm_db *db, sqlite3_int64 id, const char *action,
 	return err;
 }
 
+/* Record that rule id names the segments in ids. */
+static struct crm_error *
+rule_uses(struct crm_db *db, sqlite3_int64 id, const struct crm_buf *ids)
+{
+	struct crm_error *err = NULL;
+	sqlite3_stmt *st;
+	sqlite3_int64 u;
+	size_t i;
+
+	for (i = 0; i + sizeof(u) <= ids->len && err == NULL; i += sizeof(u)) {
+		memcpy(&u, ids->buf + i, sizeof(u));
+		if ((err = crm_db_prepare(db, "INSERT OR IGNORE INTO"
+		    " score_rule_uses (rule_id, uses_id) VALUES (?, ?)",
+		    &st)) != NULL)
+			break;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, u);
+		err = crm_db_step_done(db, st);
+	}
+	return err;
+}
+
 struct crm_error *
 crm_score_rule_add(struct crm_db *db, const char *where, long long points,
     sqlite3_int64 *id)
 {
 	char now[CRM_TIME_LEN];
+	struct crm_buf ids = CRM_BUF_INIT;
 	struct crm_filter *f;
 	struct crm_error *err;
 	sqlite3_stmt *st;
 
 	*id = 0;
-	if ((err = compile(db, where, &f)) != NULL)
-		return crm_error_prefix(err, "rule");
+	if ((err = compile(db, where, &ids, &f)) != NULL) {
+		err = crm_error_prefix(err, "rule");
+		goto done;
+	}
 	crm_filter_free(f);
 	crm_time_now(now);
 	if ((err = crm_db_prepare(db, "INSERT INTO score_rules (filter,"
 	    " points, created_at) VALUES (?, ?, ?)", &st)) != NULL)
-		return err;
+		goto done;
 	crm_db_bind_text(st, 1, where);
 	sqlite3_bind_int64(st, 2, points);
 	crm_db_bind_text(st, 3, now);
 	if ((err = crm_db_step_done(db, st)) != NULL)
-		return err;
+		goto done;
 	*id = sqlite3_last_insert_rowid(db->sql);
-	return rule_event(db, *id, "add", where, points);
+	if ((err = rule_uses(db, *id, &ids)) == NULL)
+		err = rule_event(db, *id, "add", where, points);
+done:
+	crm_buf_release(&ids);
+	return err;
 }
 
 struct crm_error *
@@ -334,9 +350,8 @@ crm_score_rule_list(struct crm_db *db, int (*fn)(const cJSON *, void *),
 	return err;
 }
 
-/* The event of a pass: entity "score", no id; takes c over. */
-static struct crm_error *
-pass_event(struct crm_db *db, const char *action, cJSON *c)
+struct crm_error *
+score_pass_event(struct crm_db *db, const char *action, cJSON *c)
 {
 	struct crm_error *err;
 
@@ -359,7 +374,7 @@ crm_score_run(struct crm_db *db, long long *contacts, long long *rules)
 	*contacts = *rules = 0;
 	if ((err = rules_load(db, &rs)) != NULL)
 		return err;
-	sqlite3_exec(db->sql, PASS_PRAGMA, NULL, NULL, NULL);
+	sqlite3_exec(db->sql, SCORE_PASS_PRAGMA, NULL, NULL, NULL);
 	crm_buf_adds(&sql, "INSERT INTO contact_scores (contact_id, score,"
 	    " scored_at) SELECT c.id, 0");
 	for (i = 0; i < rs.n; i++)
@@ -380,7 +395,7 @@ crm_score_run(struct crm_db *db, long long *contacts, long long *rules)
 	ev = cJSON_CreateObject();
 	cJSON_AddNumberToObject(ev, "contacts", (double)*contacts);
 	cJSON_AddNumberToObject(ev, "rules", (double)*rules);
-	err = pass_event(db, "score", ev);
+	err = score_pass_event(db, "score", ev);
 done:
 	crm_buf_release(&sql);
 	rules_release(&rs);
@@ -452,283 +467,5 @@ done:
 	sqlite3_finalize(st);
 	crm_buf_release(&sql);
 	rules_release(&rs);
-	return err;
-}
-
-/*
- * Conversion of the monetary totals into one currency, done in SQL by
- * the function score_convert(minor, currency), which calls
- * crm_money_convert() so that the sums stay exact integers.
- */
-struct conv_rate {
-	const struct crm_currency *cur;
-	struct crm_rate	 r;
-	int		 inv;
-};
-
-struct conv {
-	const struct crm_currency *to;
-	struct conv_rate *v;
-	size_t		 n;
-};
-
-static void
-conv_func(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	struct conv *cv = sqlite3_user_data(ctx);
-	const char *code = (const char *)sqlite3_value_text(argv[1]);
-	struct crm_error *err;
-	int64_t out;
-	size_t i;
-
-	if (code != NULL && strcmp(code, cv->to->code) == 0) {
-		sqlite3_result_value(ctx, argv[0]);
-		return;
-	}
-	for (i = 0; i < cv->n; i++)
-		if (code != NULL && strcmp(cv->v[i].cur->code, code) == 0)
-			break;
-	if (i == cv->n) {
-		sqlite3_result_error(ctx, "no rate for a won deal's currency",
-		    -1);
-		return;
-	}
-	if ((err = crm_money_convert(sqlite3_value_int64(argv[0]),
-	    cv->v[i].cur->digits, cv->to->digits, &cv->v[i].r, cv->v[i].inv,
-	    &out)) != NULL) {
-		sqlite3_result_error(ctx, err->msg, -1);
-		crm_error_free(err);
-		return;
-	}
-	sqlite3_result_int64(ctx, out);
-}
-
-#define WON_DEALS " FROM deals d JOIN stages s ON s.id = d.stage_id" \
-	" WHERE s.kind = 'won' AND d.contact_id IS NOT NULL" \
-	" AND (?1 IS NULL OR COALESCE(d.closed_at, d.updated_at) >= ?1)"
-
-/*
- * The currencies of the won deals (in temp.rfm_cur); one, or q->currency
- * and a rate into it for each, into cv.  Otherwise an error that says
- * what to do.
- */
-static struct crm_error *
-conv_prepare(struct crm_db *db, const struct crm_rfm_query *q,
-    struct conv *cv)
-{
-	struct crm_buf names = CRM_BUF_INIT;
-	struct crm_error *err;
-	struct conv_rate *r;
-	sqlite3_stmt *st;
-	const char *code;
-	int rc, n = 0;
-
-	memset(cv, 0, sizeof(*cv));
-	if (q->currency != NULL && (err = crm_currency_parse(q->currency,
-	    &cv->to)) != NULL)
-		return crm_error_prefix(err, "--currency");
-	if ((err = crm_db_prepare(db, "SELECT DISTINCT currency"
-	    " FROM temp.rfm_cur ORDER BY 1", &st)) != NULL)
-		return err;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		code = (const char *)sqlite3_column_text(st, 0);
-		crm_buf_addf(&names, "%s%s", n++ ? ", " : "", code);
-		if (q->currency == NULL) {
-			cv->to = crm_currency_find(code);
-			continue;
-		}
-		if (strcmp(code, cv->to->code) == 0)
-			continue;
-		cv->v = crm_xrealloc(cv->v, (cv->n + 1) * sizeof(*cv->v));
-		r = &cv->v[cv->n];
-		if ((r->cur = crm_currency_find(code)) == NULL) {
-			err = crm_error_new(CRM_EXIT_FAIL, "won deals in "
-			    "unknown currency \"%s\"", code);
-			break;
-		}
-		cv->n++;
-		if ((err = crm_rate_get(db, code, cv->to->code, &r->r,
-		    &r->inv)) != NULL)
-			break;
-	}
-	if (err == NULL && rc != SQLITE_DONE)
-		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
-	if (err == NULL && q->currency == NULL && n > 1)
-		err = crm_error_new(CRM_EXIT_USAGE, "won deals are in %d "
-		    "currencies (%s): give --currency CODE to convert them, "
-		    "with rates from crm-deal rate set", n, names.buf);
-	else if (err == NULL && q->currency == NULL && n == 1 &&
-	    cv->to == NULL)
-		err = crm_error_new(CRM_EXIT_FAIL, "won deals in unknown "
-		    "currency \"%s\"", names.buf);
-	crm_buf_release(&names);
-	if (err != NULL) {
-		free(cv->v);
-		cv->v = NULL;
-	}
-	return err;
-}
-
-/*
- * The statements of a pass, run in order; ?1 is since, ?2 the time.  The
- * won deals are read once, summed per contact and currency (so that a
- * conversion is one per sum, not per deal) into rfm_cur, whose
- * currencies conv_prepare() reads between the two halves.
- */
-static const char *const rfm_read_sql[] = {
-	"DROP TABLE IF EXISTS temp.rfm_cur",
-	"DROP TABLE IF EXISTS temp.rfm_base",
-	"CREATE TEMP TABLE rfm_cur AS SELECT d.contact_id, d.currency,"
-	" max(COALESCE(d.closed_at, d.updated_at)) AS last, count(*) AS n,"
-	" COALESCE(sum(d.amount), 0) AS m" WON_DEALS
-	" GROUP BY d.contact_id, d.currency",
-	NULL
-};
-
-static const char *const rfm_write_sql[] = {
-	"CREATE TEMP TABLE rfm_base AS SELECT contact_id, max(last) AS last,"
-	" sum(n) AS n, sum(score_convert(m, currency)) AS m"
-	" FROM temp.rfm_cur GROUP BY contact_id",
-	"UPDATE contact_scores SET rfm_r = NULL, rfm_f = NULL, rfm_m = NULL,"
-	" rfm_group = NULL, rfm_at = NULL WHERE rfm_at IS NOT NULL"
-	" AND contact_id NOT IN (SELECT contact_id FROM temp.rfm_base)",
-	"INSERT INTO contact_scores (contact_id, rfm_r, rfm_f, rfm_m,"
-	" rfm_group, rfm_at) SELECT contact_id, r, f, m, " GROUP_SQL ", ?2"
-	" FROM (SELECT contact_id, " QUINTILE("last") " AS r, "
-	QUINTILE("n") " AS f, " QUINTILE("m") " AS m FROM temp.rfm_base)"
-	" WHERE true ON CONFLICT (contact_id) DO UPDATE SET"
-	" rfm_r = excluded.rfm_r, rfm_f = excluded.rfm_f,"
-	" rfm_m = excluded.rfm_m, rfm_group = excluded.rfm_group,"
-	" rfm_at = excluded.rfm_at",
-	NULL
-};
-
-static struct crm_error *
-rfm_exec(struct crm_db *db, const char *sql, const char *since,
-    const char *now)
-{
-	struct crm_error *err;
-	sqlite3_stmt *st;
-
-	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
-		return err;
-	if (sqlite3_bind_parameter_count(st) >= 1)
-		crm_db_bind_text(st, 1, since);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		crm_db_bind_text(st, 2, now);
-	return crm_db_step_done(db, st);
-}
-
-/* The record per group, from the scores just stored. */
-static struct crm_error *
-rfm_groups(struct crm_db *db, const struct conv *cv, cJSON **out,
-    long long *contacts)
-{
-	long long n[NGROUPS] = { 0 }, rev[NGROUPS] = { 0 };
-	char money[CRM_MONEY_LEN];
-	struct crm_error *err;
-	sqlite3_stmt *st;
-	const char *g;
-	cJSON *rec;
-	size_t i;
-	int rc;
-
-	*out = NULL;
-	if ((err = crm_db_prepare(db, "SELECT cs.rfm_group, count(*),"
-	    " sum(b.m) FROM temp.rfm_base b JOIN contact_scores cs"
-	    " ON cs.contact_id = b.contact_id GROUP BY cs.rfm_group",
-	    &st)) != NULL)
-		return err;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		g = (const char *)sqlite3_column_text(st, 0);
-		for (i = 0; i < NGROUPS; i++)
-			if (g != NULL && strcmp(g, groups[i]) == 0)
-				break;
-		if (i == NGROUPS)
-			continue;
-		n[i] = sqlite3_column_int64(st, 1);
-		rev[i] = sqlite3_column_int64(st, 2);
-		*contacts += n[i];
-	}
-	if (rc != SQLITE_DONE)
-		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
-	if (err != NULL)
-		return err;
-	*out = cJSON_CreateArray();
-	for (i = 0; i < NGROUPS; i++) {
-		rec = cJSON_CreateObject();
-		cJSON_AddStringToObject(rec, "group", groups[i]);
-		cJSON_AddNumberToObject(rec, "contacts", (double)n[i]);
-		if (cv->to != NULL) {
-			crm_money_format(rev[i], cv->to->digits, money);
-			cJSON_AddStringToObject(rec, "revenue", money);
-			cJSON_AddStringToObject(rec, "currency", cv->to->code);
-		} else {
-			cJSON_AddNullToObject(rec, "revenue");
-			cJSON_AddNullToObject(rec, "currency");
-		}
-		cJSON_AddItemToArray(*out, rec);
-	}
-	return NULL;
-}
-
-struct crm_error *
-crm_rfm_run(struct crm_db *db, const struct crm_rfm_query *q, cJSON **out,
-    long long *contacts)
-{
-	char since[CRM_TIME_LEN], now[CRM_TIME_LEN];
-	struct crm_error *err = NULL;
-	struct conv cv;
-	cJSON *ev;
-	size_t i;
-
-	*out = NULL;
-	*contacts = 0;
-	if (q->since != NULL && crm_time_parse(q->since, since, NULL) != 0)
-		return crm_error_new(CRM_EXIT_USAGE, "--since: expected a date "
-		    "or time such as 2026-01-01 or -90d, got \"%s\"",
-		    q->since);
-	memset(&cv, 0, sizeof(cv));
-	sqlite3_exec(db->sql, PASS_PRAGMA, NULL, NULL, NULL);
-	crm_time_now(now);
-	for (i = 0; err == NULL && rfm_read_sql[i] != NULL; i++)
-		err = rfm_exec(db, rfm_read_sql[i], q->since ? since : NULL,
-		    now);
-	if (err != NULL || (err = conv_prepare(db, q, &cv)) != NULL)
-		goto done;
-	if (sqlite3_create_function(db->sql, "score_convert", 2,
-	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, &cv, conv_func, NULL,
-	    NULL) != SQLITE_OK) {
-		err = crm_db_error(db, sqlite3_errcode(db->sql));
-		goto done;
-	}
-	for (i = 0; err == NULL && rfm_write_sql[i] != NULL; i++)
-		err = rfm_exec(db, rfm_write_sql[i], q->since ? since : NULL,
-		    now);
-	if (err == NULL)
-		err = rfm_groups(db, &cv, out, contacts);
-	if (err == NULL) {
-		ev = cJSON_CreateObject();
-		cJSON_AddNumberToObject(ev, "contacts", (double)*contacts);
-		cJSON_AddItemToObject(ev, "since", q->since != NULL ?
-		    cJSON_CreateString(since) : cJSON_CreateNull());
-		cJSON_AddItemToObject(ev, "currency", cv.to != NULL ?
-		    cJSON_CreateString(cv.to->code) : cJSON_CreateNull());
-		err = pass_event(db, "rfm", ev);
-	}
-	sqlite3_create_function(db->sql, "score_convert", 2, SQLITE_UTF8,
-	    NULL, NULL, NULL, NULL);
-done:
-	crm_error_free(rfm_exec(db, "DROP TABLE IF EXISTS temp.rfm_cur",
-	    NULL, NULL));
-	crm_error_free(rfm_exec(db, "DROP TABLE IF EXISTS temp.rfm_base",
-	    NULL, NULL));
-	free(cv.v);
-	if (err != NULL) {
-		cJSON_Delete(*out);
-		*out = NULL;
-	}
 	return err;
 }

@@ -230,22 +230,34 @@ done:
 	return err;
 }
 
-/* The names of the segments whose filters name id, ", "-separated. */
+/*
+ * What names segment id: the segments whose filters do, as "\"a\", \"b\""
+ * into segs, and the score rules whose filters do (score_rule_uses, kept
+ * by score.c), as "3, 5" into rules, *nrules of them.
+ */
 static struct crm_error *
-users(struct crm_db *db, sqlite3_int64 id, struct crm_buf *names)
+users(struct crm_db *db, sqlite3_int64 id, struct crm_buf *segs,
+    struct crm_buf *rules, int *nrules)
 {
 	struct crm_error *err;
 	sqlite3_stmt *st;
+	const char *v;
 	int rc;
 
-	if ((err = crm_db_prepare(db, "SELECT s.name FROM segment_uses u"
-	    " JOIN segments s ON s.id = u.segment_id WHERE u.uses_id = ?"
-	    " ORDER BY s.name", &st)) != NULL)
+	*nrules = 0;
+	if ((err = crm_db_prepare(db, "SELECT 0, s.name FROM segment_uses u"
+	    " JOIN segments s ON s.id = u.segment_id WHERE u.uses_id = ?1"
+	    " UNION ALL SELECT 1, rule_id FROM score_rule_uses"
+	    " WHERE uses_id = ?1 ORDER BY 1, 2", &st)) != NULL)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		crm_buf_addf(names, "%s\"%s\"", names->len ? ", " : "",
-		    (const char *)sqlite3_column_text(st, 0));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = (const char *)sqlite3_column_text(st, 1);
+		if (sqlite3_column_int(st, 0) == 0)
+			crm_buf_addf(segs, "%s\"%s\"", segs->len ? ", " : "", v);
+		else
+			crm_buf_addf(rules, "%s%s", (*nrules)++ ? ", " : "", v);
+	}
 	if (rc != SQLITE_DONE)
 		err = crm_db_error(db, rc);
 	sqlite3_finalize(st);
@@ -255,13 +267,27 @@ users(struct crm_db *db, sqlite3_int64 id, struct crm_buf *names)
 static struct crm_error *
 refuse_if_used(struct crm_db *db, const struct segment *s, const char *what)
 {
-	struct crm_buf names = CRM_BUF_INIT;
+	struct crm_buf segs = CRM_BUF_INIT, rules = CRM_BUF_INIT;
+	struct crm_buf who = CRM_BUF_INIT;
 	struct crm_error *err;
+	int nrules;
 
-	if ((err = users(db, s->id, &names)) == NULL && names.len > 0)
-		err = crm_error_new(CRM_EXIT_FAIL, "cannot %s segment \"%s\": "
-		    "the filter of %s names it", what, s->name, names.buf);
-	crm_buf_release(&names);
+	if ((err = users(db, s->id, &segs, &rules, &nrules)) != NULL ||
+	    (segs.len == 0 && nrules == 0))
+		goto done;
+	if (segs.len > 0)
+		crm_buf_addf(&who, "the filter of %s", segs.buf);
+	if (nrules > 0)
+		crm_buf_addf(&who, "%sscore rule%s %s", segs.len > 0 ?
+		    " and " : "", nrules > 1 ? "s" : "", rules.buf);
+	/* "The filter of" is one subject however many segments follow. */
+	err = crm_error_new(CRM_EXIT_FAIL, "cannot %s segment \"%s\": %s %s "
+	    "it", what, s->name, who.buf, nrules > 1 || (nrules > 0 &&
+	    segs.len > 0) ? "name" : "names");
+done:
+	crm_buf_release(&segs);
+	crm_buf_release(&rules);
+	crm_buf_release(&who);
 	return err;
 }
 
@@ -414,11 +440,11 @@ crm_segment_delete(struct crm_db *db, sqlite3_int64 id, int force)
 	struct segment s;
 	sqlite3_stmt *st;
 
-	(void)force;	/* no campaigns schedule sends yet */
 	snprintf(ref, sizeof(ref), "%lld", (long long)id);
 	if ((err = get(db, ref, &s)) != NULL ||
 	    (err = refuse_if_used(db, &s, "delete")) != NULL)
 		goto done;
+	(void)force;	/* no campaigns schedule sends yet */
 	if ((err = crm_db_prepare(db, "DELETE FROM segments WHERE id = ?",
 	    &st)) != NULL)
 		goto done;

@@ -1,8 +1,9 @@
 #!/bin/sh
 # crm-segment score: rules added, listed and deleted, bad rules that leave
-# nothing behind, the scoring pass, segments in rules, explain.
+# nothing behind, the scoring pass, segments in rules (and kept from being
+# renamed or deleted), explain.
 . "${CRM_TOP:-.}/tests/lib.sh"
-plan 51
+plan 61
 
 crm-contact add --name "Ada Lovelace" --email ada@example.org --tag vip \
     --stage customer >/dev/null
@@ -86,6 +87,8 @@ expect_out '{"id":1}
 crm-segment create partners --where 'tag = partner' >/dev/null
 run crm-segment score rule add 'segment = partners' 7
 expect_rc 0 "a rule may name a segment"
+is "$(sql 'SELECT rule_id || ":" || uses_id FROM score_rule_uses')" "4:1" \
+    "which is recorded"
 run crm-segment score rule add 'segment = nosuch' 7
 expect_err 'crm-segment: rule: column 11: no segment "nosuch"' \
     "but not one that does not exist"
@@ -133,14 +136,44 @@ is "$(sql "SELECT count(*) FROM events WHERE entity = 'score_rule'
 crm-segment score 2>/dev/null
 is "$(scores)" "1:10 2:0 3:17 4:0 5:0" "scores without them"
 
-# A rule whose segment is gone
-crm-segment delete partners >/dev/null 2>&1
+# A segment a rule names
+state() {
+	sql "SELECT (SELECT group_concat(name) FROM segments) || ':' ||
+	    (SELECT count(*) FROM score_rules) || ':' ||
+	    (SELECT count(*) FROM events)"
+}
+before=$(state)
+run crm-segment delete partners
+expect_rc 1 "delete a segment a rule names"
+expect_err 'crm-segment: cannot delete segment "partners": score rule 4 names it' \
+    "refused, naming the rule"
+run crm-segment rename partners allies
+expect_rc 1 "rename a segment a rule names"
+expect_err 'crm-segment: cannot rename segment "partners": score rule 4 names it' \
+    "refused too"
+is "$(state)" "$before" "nothing changed"
+crm-segment create keep --where 'segment = partners' >/dev/null
+crm-segment score rule add 'segment = partners or tag = vip' 2 >/dev/null
+run crm-segment delete partners
+expect_rc 1 "named by a segment and by rules"
+expect_err 'crm-segment: cannot delete segment "partners": the filter of "keep" and score rules 4, 5 name it' \
+    "both in one line"
+crm-segment delete keep >/dev/null
+crm-segment score rule delete 4 5 >/dev/null
+is "$(rows score_rule_uses)" 0 "a rule's segments go with it"
+run crm-segment delete partners
+expect_rc 0 "with the rules gone, the segment can be deleted"
+
+# A rule whose segment is gone behind crm's back
+crm-segment create partners --where 'tag = partner' >/dev/null
+crm-segment score rule add 'segment = partners' 7 >/dev/null
+sql "DELETE FROM score_rule_uses; DELETE FROM segments WHERE name = 'partners'"
 run crm-segment score
 expect_rc 2 "a rule that no longer compiles"
-expect_err 'crm-segment: rule 4: column 11: no segment "partners"' \
+expect_err 'crm-segment: rule 6: column 11: no segment "partners"' \
     "names the rule"
 is "$(scores)" "1:10 2:0 3:17 4:0 5:0" "and nothing is scored"
-crm-segment score rule delete 1 4 >/dev/null
+crm-segment score rule delete 1 6 >/dev/null
 run crm-segment score
 expect_err 'crm-segment: scored 5 contacts with 0 rules' "no rules"
 is "$(scores)" "1:0 2:0 3:0 4:0 5:0" "everyone 0"
