@@ -116,7 +116,7 @@ timed sqlite3 -json "$CRM_DB" "SELECT c.*, (SELECT json_group_array(tag)
 row "sqlite3 -json, the same contacts" "$sec" "$mb"
 awk -v a="$m_sec" -v b="$sec" -v k="$(crm-segment count customers)" \
     'BEGIN { printf "  (%d contacts; rate %.2fx of sqlite3 -json; " \
-    "target: at least 0.5x)\n", k, a > 0 ? b / a : 0 }'
+    "target: at least 0.5x)\n", k, (a > 0 ? b / a : 0) }'
 timed crm-segment members customers --limit 1000
 row "crm-segment members --limit 1000 (memory)" "$sec" "$mb"
 

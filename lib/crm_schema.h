@@ -32,5 +32,6 @@ extern const char crm_ticket_ingest_schema_1[];	/* attachments, mail refs */
 extern const char crm_search_schema_2[];	/* search_backlog */
 extern const char crm_segment_schema_1[];	/* segments, members */
 extern const char crm_score_schema_1[];	/* score_rules, contact_scores */
+extern const char crm_campaign_schema_1[];	/* campaigns, campaign_sends */
 
 #endif

@@ -20,6 +20,7 @@ static const struct crm_migration migrations[] = {
 	{ "search backlog", crm_search_schema_2 },
 	{ "segment", crm_segment_schema_1 },
 	{ "score", crm_score_schema_1 },
+	{ "campaign", crm_campaign_schema_1 },
 };
 
 const struct crm_migration *

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 #include <cjson/cJSON.h>
 
+#include "crm_campaign.h"
 #include "crm_contact.h"
 #include "crm_db.h"
 #include "crm_filter.h"
@@ -435,6 +436,7 @@ done:
 struct crm_error *
 crm_segment_delete(struct crm_db *db, sqlite3_int64 id, int force)
 {
+	struct crm_buf names = CRM_BUF_INIT;
 	char ref[32];
 	struct crm_error *err;
 	struct segment s;
@@ -444,7 +446,14 @@ crm_segment_delete(struct crm_db *db, sqlite3_int64 id, int force)
 	if ((err = get(db, ref, &s)) != NULL ||
 	    (err = refuse_if_used(db, &s, "delete")) != NULL)
 		goto done;
-	(void)force;	/* no campaigns schedule sends yet */
+	if (!force && (err = crm_campaign_users(db, id, &names)) == NULL &&
+	    names.len > 0)
+		err = crm_error_new(CRM_EXIT_FAIL, "cannot delete segment "
+		    "\"%s\": campaign %s sends to it (--force deletes it "
+		    "anyway, and the campaign is left without an audience)",
+		    s.name, names.buf);
+	if (err != NULL)
+		goto done;
 	if ((err = crm_db_prepare(db, "DELETE FROM segments WHERE id = ?",
 	    &st)) != NULL)
 		goto done;
@@ -453,6 +462,7 @@ crm_segment_delete(struct crm_db *db, sqlite3_int64 id, int force)
 		err = event(db, id, "delete", event_changes("name", s.name,
 		    NULL, NULL));
 done:
+	crm_buf_release(&names);
 	segment_release(&s);
 	return err;
 }

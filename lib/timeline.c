@@ -30,11 +30,7 @@ struct source {
 
 static void	contact_event(const char *, const char *, struct crm_buf *);
 
-/*
- * The sources, in no particular order (the query sorts).  Deals, tickets
- * and campaign sends are to join here when their tables arrive: one entry
- * each, e.g. the deals of the contact with their stage changes.
- */
+/* The sources, in no particular order (the query sorts). */
 static const struct source sources[] = {
 	/* Activities; a task says when it is due or was done. */
 	{ "SELECT at, 'activity', type, subject || CASE"
@@ -65,6 +61,14 @@ static const struct source sources[] = {
 	  " FROM tickets t JOIN events e"
 	  " ON e.entity = 'ticket' AND e.entity_id = t.id"
 	  " WHERE t.contact_id = ?1", NULL },
+	/* Campaign mail it was sent, or that failed or is in doubt. */
+	{ "SELECT COALESCE(s.sent_at, s.claimed_at), 'campaign', s.status,"
+	  " 'campaign ' || k.name || ': ' || s.status ||"
+	  " CASE WHEN s.reason IS NULL THEN '' ELSE ' (' || s.reason || ')'"
+	  " END, s.id, NULL FROM campaign_sends s"
+	  " JOIN campaigns k ON k.id = s.campaign_id"
+	  " WHERE s.contact_id = ?1 AND s.status IN ('sent', 'failed',"
+	  " 'unknown')", NULL },
 };
 #define NSOURCES (sizeof(sources) / sizeof(sources[0]))
 

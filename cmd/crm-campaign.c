@@ -1,0 +1,672 @@
+/*
+ * crm-campaign: messages to the contacts of a segment, sent from cron
+ * without reaching anyone twice.  Parses options, calls lib/campaign*.c,
+ * and prints records; see crm-campaign(1).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "crm_campaign.h"
+#include "crm_contact.h"
+#include "crm_mail.h"
+#include "crm_record.h"
+#include "crm_segment.h"
+#include "crm_smtp.h"
+#include "crm_template.h"
+#include "crm_util.h"
+#include "cli.h"
+
+enum {
+	O_SEGMENT = 300, O_SUBJECT, O_FROM, O_REPLY_TO, O_TEXT, O_HTML,
+	O_CHANNEL, O_URL, O_BODY, O_OPT_IN, O_SET, O_FORCE, O_TO, O_AS,
+	O_MAX, O_RATE, O_DRY_RUN, O_STATUS, O_UNKNOWN
+};
+
+#define FIELD_OPTS \
+	{ "segment", O_SEGMENT, "SEGMENT", "the audience: a segment's name" }, \
+	{ "subject", O_SUBJECT, "TEXT", "the subject, a template" }, \
+	{ "from", O_FROM, "ADDRESS", "the sender: addr or \"Name <addr>\"" }, \
+	{ "reply-to", O_REPLY_TO, "ADDRESS", "where replies go" }, \
+	{ "text", O_TEXT, "FILE", "the text body, a template (- for stdin)" }, \
+	{ "html", O_HTML, "FILE", "the HTML body, a template (- for stdin)" }, \
+	{ "opt-in", O_OPT_IN, NULL, "send only to contacts who opted in" }, \
+	{ "set", O_SET, "NAME=VALUE", "set any field (repeatable)" }
+
+static const struct cli_opt create_opts[] = { FIELD_OPTS, CLI_OPT_END };
+static const struct cli_opt edit_opts[] = { FIELD_OPTS, CLI_OPT_END };
+
+static const struct cli_opt delete_opts[] = {
+	{ "force", O_FORCE, NULL, "delete even after mail went out" },
+	CLI_OPT_END
+};
+
+static const struct cli_opt preview_opts[] = {
+	{ "to", O_TO, "REF", "the contact to render it for (required)" },
+	CLI_OPT_END
+};
+
+static const struct cli_opt send_opts[] = {
+	{ "max", O_MAX, "N", "at most N messages this run" },
+	{ "rate", O_RATE, "N/s", "at most N messages a second" },
+	{ "dry-run", O_DRY_RUN, NULL, "print the messages (mbox, or -o "
+	    "jsonl) and send nothing" },
+	CLI_OPT_END
+};
+
+static const struct cli_opt sends_opts[] = {
+	{ "status", O_STATUS, "STATUS", "only rows of this status" },
+	CLI_OPT_END
+};
+
+static const struct cli_opt retry_opts[] = {
+	{ "unknown", O_UNKNOWN, NULL, "requeue the unknown ones, not the "
+	    "failed ones" },
+	CLI_OPT_END
+};
+
+/* A template's text from FILE, "-" for stdin. */
+static char *
+read_file(struct cli *cli, const char *opt, const char *path)
+{
+	struct crm_buf b = CRM_BUF_INIT;
+	char chunk[8192];
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	size_t n;
+
+	if (fp == NULL)
+		cli_usage_error(cli, "--%s: %s: %s", opt, path,
+		    strerror(errno));
+	while (b.len <= CRM_TEMPLATE_MAX &&
+	    (n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		crm_buf_add(&b, chunk, n);
+	if (ferror(fp))
+		cli_usage_error(cli, "--%s: %s: %s", opt, path,
+		    strerror(errno));
+	if (fp != stdin)
+		fclose(fp);
+	if (b.len > CRM_TEMPLATE_MAX)
+		cli_usage_error(cli, "--%s: %s: larger than 1 MiB", opt, path);
+	if (strlen(crm_buf_str(&b)) != b.len)
+		cli_usage_error(cli, "--%s: %s: a NUL byte", opt, path);
+	return crm_buf_detach(&b);
+}
+
+/* The field options into values. */
+static cJSON *
+field_values(struct cli *cli, int argc, char **argv, int *ind)
+{
+	static const struct { int key; const char *field; int file; } map[] = {
+		{ O_SEGMENT, "segment", 0 }, { O_SUBJECT, "subject", 0 },
+		{ O_FROM, "from", 0 }, { O_REPLY_TO, "reply_to", 0 },
+		{ O_TEXT, "text", 1 }, { O_HTML, "html", 1 },
+	};
+	cJSON *values = cJSON_CreateObject();
+	const char *arg, *eq;
+	char *text, *name;
+	size_t i;
+	int c;
+
+	while ((c = cli_getopt(cli, argc, argv, &arg, ind)) != -1) {
+		if (c == O_OPT_IN) {
+			cJSON_DeleteItemFromObject(values, "opt_in");
+			cJSON_AddStringToObject(values, "opt_in", "true");
+			continue;
+		}
+		if (c == O_SET) {
+			if ((eq = strchr(arg, '=')) == NULL || eq == arg)
+				cli_usage_error(cli, "--set needs NAME=VALUE, "
+				    "got \"%s\"", arg);
+			name = crm_xstrndup(arg, (size_t)(eq - arg));
+			cJSON_DeleteItemFromObject(values, name);
+			cJSON_AddStringToObject(values, name, eq + 1);
+			free(name);
+			continue;
+		}
+		for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+			if (map[i].key == c)
+				break;
+		cJSON_DeleteItemFromObject(values, map[i].field);
+		if (map[i].file) {
+			text = read_file(cli, map[i].field, arg);
+			cJSON_AddStringToObject(values, map[i].field, text);
+			free(text);
+		} else
+			cJSON_AddStringToObject(values, map[i].field, arg);
+	}
+	return values;
+}
+
+static struct crm_error *
+get_campaign(struct cli *cli, sqlite3_int64 id, void *arg, cJSON **rec)
+{
+	return crm_campaign_get(cli->db, id, rec);
+}
+
+static int
+print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n)
+{
+	return cli_print_ids(cli, crm_campaign_columns, crm_campaign_columns,
+	    crm_campaign_table_columns, ids, n, get_campaign, NULL);
+}
+
+static struct crm_error *
+commit(struct cli *cli, struct crm_error *err)
+{
+	if (err == NULL)
+		return crm_db_commit(cli->db);
+	crm_db_rollback(cli->db);
+	return err;
+}
+
+static struct crm_error *
+begin(struct cli *cli)
+{
+	struct crm_error *err;
+
+	if ((err = cli_db(cli, CRM_DB_WRITE)) != NULL)
+		return err;
+	return crm_db_begin(cli->db);
+}
+
+static int
+cmd_create(struct cli *cli, int argc, char **argv)
+{
+	struct crm_error *err;
+	sqlite3_int64 id = 0;
+	cJSON *values;
+	int ind;
+
+	values = field_values(cli, argc, argv, &ind);
+	if (argc - ind != 1)
+		cli_usage_error(cli, "expected one NAME");
+	if ((err = begin(cli)) == NULL)
+		err = commit(cli, crm_campaign_create(cli->db, argv[ind],
+		    values, &id));
+	cJSON_Delete(values);
+	if (err != NULL)
+		return cli_error(cli, err);
+	return print_ids(cli, &id, 1);
+}
+
+static int
+cmd_edit(struct cli *cli, int argc, char **argv)
+{
+	struct crm_error *err;
+	sqlite3_int64 id = 0;
+	cJSON *values;
+	int ind;
+
+	values = field_values(cli, argc, argv, &ind);
+	if (argc - ind != 1)
+		cli_usage_error(cli, "expected one NAME");
+	if (cJSON_GetArraySize(values) == 0)
+		cli_usage_error(cli, "nothing to change (give a field option "
+		    "or --set)");
+	if ((err = begin(cli)) == NULL) {
+		if ((err = crm_campaign_resolve(cli->db, argv[ind], &id)) ==
+		    NULL)
+			err = crm_campaign_edit(cli->db, id, values);
+		err = commit(cli, err);
+	}
+	cJSON_Delete(values);
+	if (err != NULL)
+		return cli_error(cli, err);
+	return print_ids(cli, &id, 1);
+}
+
+static int
+cmd_clone(struct cli *cli, int argc, char **argv)
+{
+	struct crm_error *err;
+	sqlite3_int64 id = 0, out = 0;
+	const char *arg;
+	int ind;
+
+	while (cli_getopt(cli, argc, argv, &arg, &ind) != -1)
+		;
+	if (argc - ind != 2)
+		cli_usage_error(cli, "expected NAME NEW");
+	if ((err = begin(cli)) == NULL) {
+		if ((err = crm_campaign_resolve(cli->db, argv[ind], &id)) ==
+		    NULL)
+			err = crm_campaign_clone(cli->db, id, argv[ind + 1],
+			    &out);
+		err = commit(cli, err);
+	}
+	if (err != NULL)
+		return cli_error(cli, err);
+	return print_ids(cli, &out, 1);
+}
+
+static struct crm_error *
+apply_delete(struct cli *cli, sqlite3_int64 id, void *arg)
+{
+	return crm_campaign_delete(cli->db, id, *(int *)arg);
+}
+
+static const char *const campaign_ref_keys[] = { "id", "name", NULL };
+
+static int
+cmd_delete(struct cli *cli, int argc, char **argv)
+{
+	const char *arg;
+	int ind, force = 0;
+	struct cli_batch b = { "campaign", "NAME...", campaign_ref_keys,
+	    crm_campaign_resolve, apply_delete, NULL, &force, 1 };
+
+	while (cli_getopt(cli, argc, argv, &arg, &ind) != -1)
+		force = 1;
+	return cli_batch(cli, &b, argc - ind, argv + ind);
+}
+
+static int
+print_batch(struct cli *cli, const sqlite3_int64 *ids, size_t n, void *arg)
+{
+	return print_ids(cli, ids, n);
+}
+
+static int
+cmd_show(struct cli *cli, int argc, char **argv)
+{
+	const char *arg;
+	int ind;
+	struct cli_batch b = { "campaign", "NAME...", campaign_ref_keys,
+	    crm_campaign_resolve, NULL, print_batch, NULL, 0 };
+
+	while (cli_getopt(cli, argc, argv, &arg, &ind) != -1)
+		;
+	return cli_batch(cli, &b, argc - ind, argv + ind);
+}
+
+/* Records from a library list call through cli_out. */
+static int
+print_list(struct cli *cli, const char *const *cols,
+    const char *const *table, struct crm_error *(*list)(struct cli *,
+    int (*)(const cJSON *, void *), void *, void *), void *arg)
+{
+	struct crm_error *err;
+	struct crm_out *out = NULL;
+
+	if ((err = cli_out(cli, cols, cols, table, &out)) == NULL &&
+	    (err = list(cli, cli_write_one, out, arg)) == NULL)
+		err = crm_out_finish(out);
+	crm_out_free(out);
+	return cli_error(cli, err);
+}
+
+static struct crm_error *
+list_campaigns(struct cli *cli, int (*fn)(const cJSON *, void *),
+    void *out, void *arg)
+{
+	return crm_campaign_list(cli->db, fn, out);
+}
+
+static int
+cmd_list(struct cli *cli, int argc, char **argv)
+{
+	struct crm_error *err;
+	const char *arg;
+	int ind;
+
+	while (cli_getopt(cli, argc, argv, &arg, &ind) != -1)
+		;
+	if (ind < argc)
+		cli_usage_error(cli, "unexpected argument \"%s\"", argv[ind]);
+	if ((err = cli_db(cli, CRM_DB_READ)) != NULL)
+		return cli_error(cli, err);
+	return print_list(cli, crm_campaign_columns,
+	    crm_campaign_table_columns, list_campaigns, NULL);
+}
+
+/* The one campaign operand, resolved, the database opened in mode. */
+static sqlite3_int64
+one_campaign(struct cli *cli, int argc, char **argv, int mode)
+{
+	struct crm_error *err;
+	sqlite3_int64 id;
+
+	if (argc != 1)
+		cli_usage_error(cli, "expected one NAME");
+	if ((err = cli_db(cli, mode)) != NULL ||
+	    (err = crm_campaign_resolve(cli->db, argv[0], &id)) != NULL) {
+		cli_error(cli, err);
+		return 0;
+	}
+	return id;
+}
+
+static const char *const check_columns[] = {
+	"variable", "missing", "recipients", NULL
+};
+
+static struct crm_error *
+list_check(struct cli *cli, int (*fn)(const cJSON *, void *), void *out,
+    void *arg)
+{
+	return crm_campaign_check(cli->db, *(sqlite3_int64 *)arg, fn, out);
+}
+
+static int
+cmd_check(struct cli *cli, int argc, char **argv)
+{
+	sqlite3_int64 id;
+	const char *arg;
+	int ind;
+
+	while (cli_getopt(cli, argc, argv, &arg, &ind) != -1)
+		;
+	if ((id = one_campaign(cli, argc - ind, argv + ind, CRM_DB_READ)) == 0)
+		return cli->status;
+	return print_list(cli, check_columns, check_columns, list_check, &id);
+}
+
+static int
+cmd_preview(struct cli *cli, int argc, char **argv)
+{
+	struct crm_error *err;
+	sqlite3_int64 id, contact;
+	const char *arg, *to = NULL;
+	char *msg = NULL, *p;
+	int c, ind;
+
+	while ((c = cli_getopt(cli, argc, argv, &arg, &ind)) != -1)
+		to = arg;
+	if (to == NULL)
+		cli_usage_error(cli, "expected --to REF");
+	if ((id = one_campaign(cli, argc - ind, argv + ind, CRM_DB_READ)) == 0)
+		return cli->status;
+	if ((err = crm_contact_resolve(cli->db, to, &contact)) != NULL ||
+	    (err = crm_campaign_preview(cli->db, id, contact, &msg)) != NULL)
+		return cli_error(cli, err);
+	/* On a terminal and in a pipe alike: LF line ends. */
+	for (p = msg; *p != '\0'; p++)
+		if (!(p[0] == '\r' && p[1] == '\n'))
+			putchar(*p);
+	free(msg);
+	return 0;
+}
+
+static void
+progress(long done, long total, void *arg)
+{
+	fprintf(stderr, "\r%s: %ld of %ld", (const char *)arg, done, total);
+}
+
+static long
+number(struct cli *cli, const char *name, const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || errno != 0 || v < 1)
+		cli_usage_error(cli, "--%s: expected a positive number, got "
+		    "\"%s\"", name, arg);
+	return v;
+}
+
+static double
+rate(struct cli *cli, const char *arg)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (end == arg || errno != 0 || !(v > 0) || v > 1e6 ||
+	    (*end != '\0' && strcmp(end, "/s") != 0))
+		cli_usage_error(cli, "--rate: expected messages a second, as "
+		    "10/s, got \"%s\"", arg);
+	return v;
+}
+
+static int
+cmd_send(struct cli *cli, int argc, char **argv)
+{
+	struct crm_campaign_run run;
+	struct crm_campaign_tally t;
+	struct crm_error *err;
+	enum crm_format fmt;
+	sqlite3_int64 id;
+	const char *arg;
+	int c, ind, status = 0;
+
+	memset(&run, 0, sizeof(run));
+	while ((c = cli_getopt(cli, argc, argv, &arg, &ind)) != -1) {
+		if (c == O_MAX)
+			run.max = number(cli, "max", arg);
+		else if (c == O_RATE)
+			run.rate = rate(cli, arg);
+		else
+			run.dry_run = 1;
+	}
+	if ((id = one_campaign(cli, argc - ind, argv + ind, run.dry_run ?
+	    CRM_DB_READ : CRM_DB_WRITE)) == 0)
+		return cli->status;
+	if (run.dry_run) {
+		run.out = stdout;
+		if (cli->format != NULL || getenv("CRM_FORMAT") != NULL) {
+			if ((err = cli_format(cli, &fmt)) != NULL)
+				return cli_error(cli, err);
+			run.jsonl = fmt == CRM_FMT_JSONL;
+		}
+	} else if (isatty(STDERR_FILENO)) {
+		run.progress = progress;
+		run.arg = (void *)cli->prog->name;
+	}
+	err = crm_campaign_send(cli->db, id, &run, &t);
+	if (run.progress != NULL && t.sent + t.failed > 0)
+		fputc('\n', stderr);
+	fflush(stdout);
+	if (run.dry_run)
+		fprintf(stderr, "%s: would send %ld, skipped %ld\n",
+		    cli->prog->name, t.sent, t.skipped);
+	else if (err == NULL || t.sent + t.failed + t.deferred + t.unknown >
+	    0) {
+		fprintf(stderr, "%s: sent %ld, failed %ld, skipped %ld, "
+		    "remaining %ld", cli->prog->name, t.sent, t.failed,
+		    t.skipped, t.remaining);
+		if (t.deferred > 0)
+			fprintf(stderr, " (%ld to try again later)",
+			    t.deferred);
+		if (t.unknown > 0)
+			fprintf(stderr, ", unknown %ld (not sent again: see "
+			    "crm-campaign retry --unknown)", t.unknown);
+		fputc('\n', stderr);
+	}
+	if (err != NULL)
+		return cli_error(cli, err);
+	if (t.failed > 0)
+		status = 1;
+	else if (t.deferred > 0)
+		status = 75;
+	return status;
+}
+
+static const char *const stats_columns[] = {
+	"campaign", "status", "queued", "sent", "failed", "unknown",
+	"skipped", "skipped_because", "bounced", NULL
+};
+
+static int
+cmd_stats(struct cli *cli, int argc, char **argv)
+{
+	struct crm_error *err;
+	struct crm_out *out = NULL;
+	sqlite3_int64 id;
+	const char *arg;
+	cJSON *rec = NULL;
+	int ind;
+
+	while (cli_getopt(cli, argc, argv, &arg, &ind) != -1)
+		;
+	if ((id = one_campaign(cli, argc - ind, argv + ind, CRM_DB_READ)) == 0)
+		return cli->status;
+	if ((err = crm_campaign_stats(cli->db, id, &rec)) == NULL &&
+	    (err = cli_out(cli, stats_columns, stats_columns, NULL, &out)) ==
+	    NULL && (err = crm_out_write(out, rec)) == NULL)
+		err = crm_out_finish(out);
+	crm_out_free(out);
+	cJSON_Delete(rec);
+	return cli_error(cli, err);
+}
+
+struct sends_arg {
+	sqlite3_int64	 id;
+	const char	*status;
+};
+
+static struct crm_error *
+list_sends(struct cli *cli, int (*fn)(const cJSON *, void *), void *out,
+    void *arg)
+{
+	struct sends_arg *s = arg;
+
+	return crm_campaign_sends(cli->db, s->id, s->status, fn, out);
+}
+
+static const char *const sends_table[] = {
+	"id", "contact_id", "email", "status", "reason", "sent_at", NULL
+};
+
+static int
+sends(struct cli *cli, int argc, char **argv, const char *status)
+{
+	struct sends_arg s = { 0, status };
+	const char *arg;
+	int ind;
+
+	while (cli_getopt(cli, argc, argv, &arg, &ind) != -1)
+		s.status = arg;
+	if (s.status != NULL && strcmp(s.status, "queued") != 0 &&
+	    strcmp(s.status, "claimed") != 0 && strcmp(s.status, "sent") != 0 &&
+	    strcmp(s.status, "failed") != 0 &&
+	    strcmp(s.status, "unknown") != 0 &&
+	    strcmp(s.status, "skipped") != 0)
+		cli_usage_error(cli, "--status: expected queued, claimed, sent, "
+		    "failed, unknown or skipped, got \"%s\"", s.status);
+	if ((s.id = one_campaign(cli, argc - ind, argv + ind,
+	    CRM_DB_READ)) == 0)
+		return cli->status;
+	return print_list(cli, crm_campaign_send_columns, sends_table,
+	    list_sends, &s);
+}
+
+static int
+cmd_sends(struct cli *cli, int argc, char **argv)
+{
+	return sends(cli, argc, argv, NULL);
+}
+
+static int
+cmd_failed(struct cli *cli, int argc, char **argv)
+{
+	return sends(cli, argc, argv, "failed");
+}
+
+static int
+cmd_retry(struct cli *cli, int argc, char **argv)
+{
+	struct crm_error *err;
+	sqlite3_int64 id;
+	const char *arg;
+	long n = 0;
+	int ind, unknown = 0;
+
+	while (cli_getopt(cli, argc, argv, &arg, &ind) != -1)
+		unknown = 1;
+	if ((id = one_campaign(cli, argc - ind, argv + ind, CRM_DB_WRITE)) ==
+	    0)
+		return cli->status;
+	if ((err = crm_db_begin(cli->db)) != NULL ||
+	    (err = commit(cli, crm_campaign_retry(cli->db, id, unknown, &n))) !=
+	    NULL)
+		return cli_error(cli, err);
+	fprintf(stderr, "%s: requeued %ld\n", cli->prog->name, n);
+	return 0;
+}
+
+static void
+print_value(const char *value, void *arg)
+{
+	printf("%s\n", value);
+}
+
+static int
+print_name(const cJSON *rec, void *arg)
+{
+	printf("%s\n", cJSON_GetObjectItemCaseSensitive(rec, "name")->
+	    valuestring);
+	return 0;
+}
+
+static void
+values(struct cli *cli, const char *opt)
+{
+	const char *const *f;
+
+	if (strcmp(opt, "fields") == 0) {
+		for (f = crm_campaign_columns; *f != NULL; f++)
+			printf("%s\n", *f);
+	} else if (strcmp(opt, "set") == 0) {
+		for (f = crm_campaign_writable; *f != NULL; f++)
+			printf("%s=\n", *f);
+	} else if (strcmp(opt, "status") == 0)
+		printf("queued\nclaimed\nsent\nfailed\nunknown\nskipped\n");
+	else if (cli_db(cli, CRM_DB_READ) != NULL)
+		return;
+	else if (strcmp(opt, "segment") == 0)
+		crm_error_free(crm_segment_names(cli->db, print_value, NULL));
+	else if (strchr(opt, ':') != NULL && strcmp(strchr(opt, ':'), ":1") ==
+	    0 && strncmp(opt, "create:", 7) != 0)
+		crm_error_free(crm_campaign_list(cli->db, print_name, NULL));
+}
+
+static const struct cli_verb verbs[] = {
+	{ "create", cmd_create, "NAME", "create a campaign and print it",
+	    create_opts, CLI_DBOPT | CLI_OUTPUT },
+	{ "edit", cmd_edit, "NAME", "change a campaign and print it",
+	    edit_opts, CLI_DBOPT | CLI_OUTPUT },
+	{ "list", cmd_list, NULL, "list campaigns", NULL,
+	    CLI_DBOPT | CLI_OUTPUT },
+	{ "show", cmd_show, "NAME...", "print campaigns", NULL,
+	    CLI_DBOPT | CLI_OUTPUT },
+	{ "clone", cmd_clone, "NAME NEW", "copy a campaign, unsent",
+	    NULL, CLI_DBOPT | CLI_OUTPUT },
+	{ "delete", cmd_delete, "NAME...", "delete campaigns", delete_opts,
+	    CLI_DBOPT },
+	{ "check", cmd_check, "NAME", "how many recipients lack each "
+	    "template variable", NULL, CLI_DBOPT | CLI_OUTPUT },
+	{ "preview", cmd_preview, "NAME", "print the message for one "
+	    "contact", preview_opts, CLI_DBOPT },
+	{ "send", cmd_send, "NAME", "send to the recipients not sent to yet",
+	    send_opts, CLI_DBOPT | CLI_OUTPUT },
+	{ "sends", cmd_sends, "NAME", "print the send log", sends_opts,
+	    CLI_DBOPT | CLI_OUTPUT },
+	{ "failed", cmd_failed, "NAME", "print the recipients that failed",
+	    NULL, CLI_DBOPT | CLI_OUTPUT },
+	{ "retry", cmd_retry, "NAME", "queue the failed recipients again",
+	    retry_opts, CLI_DBOPT },
+	{ "stats", cmd_stats, "NAME", "counts of the send log", NULL,
+	    CLI_DBOPT | CLI_OUTPUT },
+	{ NULL, NULL, NULL, NULL, NULL, 0 }
+};
+
+static const struct cli_prog prog = {
+	"crm-campaign",
+	"Email and webhook campaigns to segments, safe to run from cron.",
+	verbs,
+	values,
+};
+
+int
+main(int argc, char **argv)
+{
+	return cli_main(&prog, argc, argv);
+}

@@ -1,0 +1,121 @@
+/*
+ * Campaigns: a message (email, or a webhook's JSON body) for the contacts
+ * of a segment, sent from cron without ever reaching anyone twice.
+ *
+ * The audience is snapshotted into the send log (campaign_sends) at the
+ * first send: one row a contact, queued, or skipped with the reason.  A
+ * send claims one row in a transaction before the SMTP transaction and
+ * marks it sent, with the server's reply, in the transaction that claims
+ * the next.  A run holds a lock on the campaign (released by the system
+ * if the run dies), so a row still claimed when a run starts was claimed
+ * by a run that died in the middle of that message: it becomes unknown,
+ * reported and not sent again unless retried.
+ */
+#ifndef CRM_CAMPAIGN_H
+#define CRM_CAMPAIGN_H
+
+#include <stdio.h>
+
+#include <sqlite3.h>
+#include <cjson/cJSON.h>
+
+#include "crm_db.h"
+#include "crm_error.h"
+
+extern const char *const crm_campaign_columns[];
+extern const char *const crm_campaign_table_columns[];
+extern const char *const crm_campaign_send_columns[];
+/* The fields a create or edit sets, for --set and completion. */
+extern const char *const crm_campaign_writable[];
+
+/* The campaign named ref (name or id); none is a usage error. */
+struct crm_error *crm_campaign_resolve(struct crm_db *db, const char *ref,
+	    sqlite3_int64 *id);
+
+/*
+ * Create campaign name from values (an object of writable fields:
+ * "segment", "subject", "from", "text", "html", "channel", "url",
+ * "body", "opt_in" ...), or change campaign id with them.  The
+ * templates are compiled; errors name the field.  In the caller's
+ * transaction.
+ */
+struct crm_error *crm_campaign_create(struct crm_db *db, const char *name,
+	    const cJSON *values, sqlite3_int64 *id);
+struct crm_error *crm_campaign_edit(struct crm_db *db, sqlite3_int64 id,
+	    const cJSON *values);
+struct crm_error *crm_campaign_clone(struct crm_db *db, sqlite3_int64 id,
+	    const char *name, sqlite3_int64 *out);
+/*
+ * The campaigns scheduled or sending to segment id, quoted and
+ * ", "-separated, into names (empty when none).
+ */
+struct crm_error *crm_campaign_users(struct crm_db *db, sqlite3_int64 segment,
+	    struct crm_buf *names);
+
+/* Delete; refused once anything was sent unless force. */
+struct crm_error *crm_campaign_delete(struct crm_db *db, sqlite3_int64 id,
+	    int force);
+
+struct crm_error *crm_campaign_get(struct crm_db *db, sqlite3_int64 id,
+	    cJSON **rec);
+struct crm_error *crm_campaign_list(struct crm_db *db,
+	    int (*fn)(const cJSON *rec, void *arg), void *arg);
+
+/* What a send run may do. */
+struct crm_campaign_run {
+	long		 max;		/* messages this run; 0: all */
+	double		 rate;		/* messages a second; 0: no limit */
+	int		 dry_run;	/* render to out, write nothing */
+	int		 jsonl;		/* dry run: JSON Lines, not mbox */
+	FILE		*out;		/* dry run output */
+	/* Progress, each message (NULL: none). */
+	void		(*progress)(long done, long total, void *arg);
+	void		*arg;
+};
+
+/* What a run did. */
+struct crm_campaign_tally {
+	long	 sent;
+	long	 failed;	/* permanently, this run */
+	long	 deferred;	/* a temporary failure: tried again later */
+	long	 skipped;	/* in the audience, not sent to, all told */
+	long	 unknown;	/* found claimed by a run that died */
+	long	 remaining;	/* queued still */
+};
+
+/*
+ * Send campaign id: snapshot its audience the first time, then send to
+ * the queued recipients.  A second run of the same campaign while one
+ * runs is CRM_EXIT_TEMPFAIL.  Stops at the first error that is not
+ * about one recipient (the server unreachable: CRM_EXIT_TEMPFAIL).
+ */
+struct crm_error *crm_campaign_send(struct crm_db *db, sqlite3_int64 id,
+	    const struct crm_campaign_run *run,
+	    struct crm_campaign_tally *tally);
+
+/*
+ * Render the message campaign id would send to contact: RFC 5322 text
+ * (email) or the JSON body (webhook), into *msg (the caller frees it).
+ */
+struct crm_error *crm_campaign_preview(struct crm_db *db, sqlite3_int64 id,
+	    sqlite3_int64 contact, char **msg);
+
+/*
+ * For crm-campaign check: call fn with one record per template variable,
+ * {"variable", "missing"}: for how many of the audience it is missing.
+ */
+struct crm_error *crm_campaign_check(struct crm_db *db, sqlite3_int64 id,
+	    int (*fn)(const cJSON *rec, void *arg), void *arg);
+
+/* The send log of a campaign, rows of status (NULL: all). */
+struct crm_error *crm_campaign_sends(struct crm_db *db, sqlite3_int64 id,
+	    const char *status, int (*fn)(const cJSON *rec, void *arg),
+	    void *arg);
+/* Requeue failed (or, with unknown, unknown) rows; *n how many. */
+struct crm_error *crm_campaign_retry(struct crm_db *db, sqlite3_int64 id,
+	    int unknown, long *n);
+/* Counts by status, and skipped by reason, as one record. */
+struct crm_error *crm_campaign_stats(struct crm_db *db, sqlite3_int64 id,
+	    cJSON **rec);
+
+#endif
