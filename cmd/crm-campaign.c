@@ -16,6 +16,7 @@
 #include "crm_mail.h"
 #include "crm_record.h"
 #include "crm_segment.h"
+#include "crm_sla.h"
 #include "crm_smtp.h"
 #include "crm_template.h"
 #include "crm_util.h"
@@ -24,7 +25,7 @@
 enum {
 	O_SEGMENT = 300, O_SUBJECT, O_FROM, O_REPLY_TO, O_TEXT, O_HTML,
 	O_CHANNEL, O_URL, O_BODY, O_OPT_IN, O_SET, O_FORCE, O_TO, O_AS,
-	O_MAX, O_RATE, O_DRY_RUN, O_STATUS, O_UNKNOWN
+	O_MAX, O_RATE, O_DRY_RUN, O_STATUS, O_UNKNOWN, O_DUE, O_WINDOW
 };
 
 #define FIELD_OPTS \
@@ -50,7 +51,18 @@ static const struct cli_opt preview_opts[] = {
 	CLI_OPT_END
 };
 
+static const struct cli_opt test_opts[] = {
+	{ "to", O_TO, "ADDRESS", "where to send it (required)" },
+	{ "as", O_AS, "REF", "render it for this contact (default: the "
+	    "first of the audience)" },
+	CLI_OPT_END
+};
+
 static const struct cli_opt send_opts[] = {
+	{ "due", O_DUE, NULL, "every campaign whose time has come (for "
+	    "cron), instead of NAME" },
+	{ "window", O_WINDOW, "HOURS", "send only then: 'Mon-Fri 09:00-17:00 "
+	    "Europe/Berlin'" },
 	{ "max", O_MAX, "N", "at most N messages this run" },
 	{ "rate", O_RATE, "N/s", "at most N messages a second" },
 	{ "dry-run", O_DRY_RUN, NULL, "print the messages (mbox, or -o "
@@ -426,16 +438,107 @@ rate(struct cli *cli, const char *arg)
 	return v;
 }
 
+/* --window: "HOURS ZONE", the hours as for crm-ticket calendars. */
+static struct crm_sla_cal *
+window(struct cli *cli, const char *arg)
+{
+	struct crm_sla_cal *cal = NULL;
+	struct crm_error *err;
+	const char *sp = strrchr(arg, ' ');
+	char *hours, msg[300];
+
+	if (sp == NULL || (strchr(sp, '/') == NULL && strcmp(sp + 1, "UTC") !=
+	    0))
+		cli_usage_error(cli, "--window: expected hours and a time zone, "
+		    "as 'Mon-Fri 09:00-17:00 Europe/Berlin', got \"%s\"", arg);
+	hours = crm_xstrndup(arg, (size_t)(sp - arg));
+	err = crm_sla_cal_new(sp + 1, hours, &cal);
+	free(hours);
+	if (err != NULL) {
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		crm_error_free(err);
+		cli_usage_error(cli, "--window: %s", msg);
+	}
+	return cal;
+}
+
+/* One campaign's run and its summary line; the exit status it earns. */
+static int
+send_one(struct cli *cli, sqlite3_int64 id, const char *name,
+    struct crm_campaign_run *run)
+{
+	struct crm_campaign_tally t;
+	struct crm_error *err;
+	const char *who = name != NULL ? name : "";
+
+	err = crm_campaign_send(cli->db, id, run, &t);
+	if (run->progress != NULL && t.sent + t.failed > 0)
+		fputc('\n', stderr);
+	fflush(stdout);
+	if (t.outside && t.sent + t.failed + t.deferred == 0 && err == NULL)
+		return 0;	/* outside the window: quietly nothing */
+	if (run->dry_run)
+		fprintf(stderr, "%s: %s%swould send %ld, skipped %ld\n",
+		    cli->prog->name, who, *who ? ": " : "", t.sent, t.skipped);
+	else if (err == NULL || t.sent + t.failed + t.deferred + t.unknown >
+	    0) {
+		fprintf(stderr, "%s: %s%ssent %ld, failed %ld, skipped %ld, "
+		    "remaining %ld", cli->prog->name, who, *who ? ": " : "",
+		    t.sent, t.failed, t.skipped, t.remaining);
+		if (t.deferred > 0)
+			fprintf(stderr, " (%ld to try again later)",
+			    t.deferred);
+		if (t.unknown > 0)
+			fprintf(stderr, ", unknown %ld (not sent again: see "
+			    "crm-campaign retry --unknown)", t.unknown);
+		fputc('\n', stderr);
+	}
+	if (err != NULL) {
+		if (name != NULL)
+			err = crm_error_prefix(err, "%s", name);
+		return cli_error(cli, err);
+	}
+	return t.failed > 0 ? 1 : t.deferred > 0 ? 75 : 0;
+}
+
+struct due {
+	sqlite3_int64	*ids;
+	char		**names;
+	size_t		 n;
+};
+
+static void
+add_due(sqlite3_int64 id, const char *name, void *arg)
+{
+	struct due *d = arg;
+
+	d->ids = crm_xrealloc(d->ids, (d->n + 1) * sizeof(*d->ids));
+	d->names = crm_xrealloc(d->names, (d->n + 1) * sizeof(*d->names));
+	d->ids[d->n] = id;
+	d->names[d->n++] = crm_xstrdup(name);
+}
+
+/* The worse of two exit statuses: 1 and 2 over 75 over 0. */
+static int
+worse(int a, int b)
+{
+	if (a == 0 || a == 75)
+		return b != 0 ? b : a;
+	return a;
+}
+
 static int
 cmd_send(struct cli *cli, int argc, char **argv)
 {
 	struct crm_campaign_run run;
-	struct crm_campaign_tally t;
+	struct crm_sla_cal *cal = NULL;
 	struct crm_error *err;
+	struct due d = { NULL, NULL, 0 };
 	enum crm_format fmt;
 	sqlite3_int64 id;
 	const char *arg;
-	int c, ind, status = 0;
+	size_t i;
+	int c, ind, due = 0, status = 0;
 
 	memset(&run, 0, sizeof(run));
 	while ((c = cli_getopt(cli, argc, argv, &arg, &ind)) != -1) {
@@ -443,12 +546,15 @@ cmd_send(struct cli *cli, int argc, char **argv)
 			run.max = number(cli, "max", arg);
 		else if (c == O_RATE)
 			run.rate = rate(cli, arg);
-		else
+		else if (c == O_DUE)
+			due = 1;
+		else if (c == O_WINDOW) {
+			crm_sla_cal_free(cal);
+			cal = window(cli, arg);
+		} else
 			run.dry_run = 1;
 	}
-	if ((id = one_campaign(cli, argc - ind, argv + ind, run.dry_run ?
-	    CRM_DB_READ : CRM_DB_WRITE)) == 0)
-		return cli->status;
+	run.window = cal;
 	if (run.dry_run) {
 		run.out = stdout;
 		if (cli->format != NULL || getenv("CRM_FORMAT") != NULL) {
@@ -460,33 +566,108 @@ cmd_send(struct cli *cli, int argc, char **argv)
 		run.progress = progress;
 		run.arg = (void *)cli->prog->name;
 	}
-	err = crm_campaign_send(cli->db, id, &run, &t);
-	if (run.progress != NULL && t.sent + t.failed > 0)
-		fputc('\n', stderr);
-	fflush(stdout);
-	if (run.dry_run)
-		fprintf(stderr, "%s: would send %ld, skipped %ld\n",
-		    cli->prog->name, t.sent, t.skipped);
-	else if (err == NULL || t.sent + t.failed + t.deferred + t.unknown >
-	    0) {
-		fprintf(stderr, "%s: sent %ld, failed %ld, skipped %ld, "
-		    "remaining %ld", cli->prog->name, t.sent, t.failed,
-		    t.skipped, t.remaining);
-		if (t.deferred > 0)
-			fprintf(stderr, " (%ld to try again later)",
-			    t.deferred);
-		if (t.unknown > 0)
-			fprintf(stderr, ", unknown %ld (not sent again: see "
-			    "crm-campaign retry --unknown)", t.unknown);
-		fputc('\n', stderr);
+	if (!due) {
+		if ((id = one_campaign(cli, argc - ind, argv + ind,
+		    run.dry_run ? CRM_DB_READ : CRM_DB_WRITE)) != 0)
+			status = send_one(cli, id, NULL, &run);
+		else
+			status = cli->status;
+		crm_sla_cal_free(cal);
+		return status;
 	}
+	if (ind < argc)
+		cli_usage_error(cli, "--due sends every campaign due: give no "
+		    "NAME");
+	if ((err = cli_db(cli, run.dry_run ? CRM_DB_READ : CRM_DB_WRITE)) !=
+	    NULL || (err = crm_campaign_due(cli->db, add_due, &d)) != NULL)
+		status = cli_error(cli, err);
+	for (i = 0; i < d.n; i++) {
+		status = worse(status, send_one(cli, d.ids[i], d.names[i],
+		    &run));
+		free(d.names[i]);
+	}
+	free(d.ids);
+	free(d.names);
+	crm_sla_cal_free(cal);
+	return status;
+}
+
+static int
+cmd_test(struct cli *cli, int argc, char **argv)
+{
+	struct crm_error *err;
+	sqlite3_int64 id, contact = 0;
+	const char *arg, *to = NULL, *as = NULL;
+	char *reply = NULL;
+	int c, ind;
+
+	while ((c = cli_getopt(cli, argc, argv, &arg, &ind)) != -1) {
+		if (c == O_TO)
+			to = arg;
+		else
+			as = arg;
+	}
+	if (to == NULL)
+		cli_usage_error(cli, "expected --to ADDRESS");
+	if ((id = one_campaign(cli, argc - ind, argv + ind, CRM_DB_WRITE)) == 0)
+		return cli->status;
+	if ((as == NULL || (err = crm_contact_resolve(cli->db, as,
+	    &contact)) == NULL) && (err = crm_db_begin(cli->db)) == NULL)
+		err = commit(cli, crm_campaign_test(cli->db, id, contact, to,
+		    &reply));
 	if (err != NULL)
 		return cli_error(cli, err);
-	if (t.failed > 0)
-		status = 1;
-	else if (t.deferred > 0)
-		status = 75;
-	return status;
+	fprintf(stderr, "%s: sent to %s: %s\n", cli->prog->name, to, reply);
+	free(reply);
+	return 0;
+}
+
+/* schedule, pause, resume, cancel: a change of status, printed. */
+static int
+control(struct cli *cli, int argc, char **argv, const char *action)
+{
+	struct crm_error *err;
+	sqlite3_int64 id;
+	const char *arg;
+	int ind, want = strcmp(action, "schedule") == 0 ? 2 : 1;
+
+	while (cli_getopt(cli, argc, argv, &arg, &ind) != -1)
+		;
+	if (argc - ind != want)
+		cli_usage_error(cli, want == 2 ? "expected NAME AT" :
+		    "expected one NAME");
+	if ((id = one_campaign(cli, 1, argv + ind, CRM_DB_WRITE)) == 0)
+		return cli->status;
+	if ((err = crm_db_begin(cli->db)) != NULL ||
+	    (err = commit(cli, want == 2 ? crm_campaign_schedule(cli->db, id,
+	    argv[ind + 1]) : crm_campaign_control(cli->db, id, action))) !=
+	    NULL)
+		return cli_error(cli, err);
+	return print_ids(cli, &id, 1);
+}
+
+static int
+cmd_schedule(struct cli *cli, int argc, char **argv)
+{
+	return control(cli, argc, argv, "schedule");
+}
+
+static int
+cmd_pause(struct cli *cli, int argc, char **argv)
+{
+	return control(cli, argc, argv, "pause");
+}
+
+static int
+cmd_resume(struct cli *cli, int argc, char **argv)
+{
+	return control(cli, argc, argv, "resume");
+}
+
+static int
+cmd_cancel(struct cli *cli, int argc, char **argv)
+{
+	return control(cli, argc, argv, "cancel");
 }
 
 static const char *const stats_columns[] = {
@@ -645,8 +826,18 @@ static const struct cli_verb verbs[] = {
 	    "template variable", NULL, CLI_DBOPT | CLI_OUTPUT },
 	{ "preview", cmd_preview, "NAME", "print the message for one "
 	    "contact", preview_opts, CLI_DBOPT },
-	{ "send", cmd_send, "NAME", "send to the recipients not sent to yet",
-	    send_opts, CLI_DBOPT | CLI_OUTPUT },
+	{ "test", cmd_test, "NAME", "send one message to an address",
+	    test_opts, CLI_DBOPT },
+	{ "send", cmd_send, "[NAME]", "send to the recipients not sent to "
+	    "yet", send_opts, CLI_DBOPT | CLI_OUTPUT },
+	{ "schedule", cmd_schedule, "NAME AT", "send from that time on, with "
+	    "send --due", NULL, CLI_DBOPT | CLI_OUTPUT },
+	{ "pause", cmd_pause, "NAME", "stop sending until resumed", NULL,
+	    CLI_DBOPT | CLI_OUTPUT },
+	{ "resume", cmd_resume, "NAME", "send again after a pause", NULL,
+	    CLI_DBOPT | CLI_OUTPUT },
+	{ "cancel", cmd_cancel, "NAME", "never send the rest", NULL,
+	    CLI_DBOPT | CLI_OUTPUT },
 	{ "sends", cmd_sends, "NAME", "print the send log", sends_opts,
 	    CLI_DBOPT | CLI_OUTPUT },
 	{ "failed", cmd_failed, "NAME", "print the recipients that failed",

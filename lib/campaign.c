@@ -473,6 +473,136 @@ crm_campaign_clone(struct crm_db *db, sqlite3_int64 id, const char *name,
 	return event(db, *out, "add", c);
 }
 
+/* The status of campaign id into st (CRM_TIME_LEN is plenty). */
+static struct crm_error *
+status_of(struct crm_db *db, sqlite3_int64 id, char st[16], char name[80])
+{
+	struct crm_error *err;
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((err = crm_db_prepare(db, "SELECT status, name FROM campaigns"
+	    " WHERE id = ?", &s)) != NULL)
+		return err;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		snprintf(st, 16, "%s", sqlite3_column_text(s, 0));
+		snprintf(name, 80, "%s", sqlite3_column_text(s, 1));
+	} else
+		err = rc == SQLITE_DONE ? crm_error_new(CRM_EXIT_USAGE,
+		    "no campaign %lld", (long long)id) : crm_db_error(db, rc);
+	sqlite3_finalize(s);
+	return err;
+}
+
+static struct crm_error *
+set_status(struct crm_db *db, sqlite3_int64 id, const char *status,
+    const char *at, int set_at, const char *action)
+{
+	char now[CRM_TIME_LEN];
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	cJSON *c;
+
+	crm_time_now(now);
+	if ((err = crm_db_prepare(db, "UPDATE campaigns SET status = ?2,"
+	    " scheduled_at = CASE WHEN ?4 THEN ?3 ELSE scheduled_at END,"
+	    " updated_at = ?5 WHERE id = ?1", &st)) != NULL)
+		return err;
+	sqlite3_bind_int64(st, 1, id);
+	crm_db_bind_text(st, 2, status);
+	crm_db_bind_text(st, 3, at);
+	sqlite3_bind_int(st, 4, set_at);
+	crm_db_bind_text(st, 5, now);
+	if ((err = crm_db_step_done(db, st)) != NULL)
+		return err;
+	c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "status", status);
+	if (set_at)
+		cJSON_AddStringToObject(c, "scheduled_at", at);
+	return event(db, id, action, c);
+}
+
+struct crm_error *
+crm_campaign_schedule(struct crm_db *db, sqlite3_int64 id, const char *at)
+{
+	char st[16], name[80], t[CRM_TIME_LEN];
+	struct crm_error *err;
+
+	if (crm_time_parse(at, t, NULL) != 0)
+		return crm_error_new(CRM_EXIT_USAGE, "expected a time such as "
+		    "2026-12-01T09:00 or +2h, got \"%s\"", at);
+	if ((err = status_of(db, id, st, name)) != NULL ||
+	    (err = campaign_complete(db, id)) != NULL)
+		return err;
+	if (strcmp(st, "draft") != 0 && strcmp(st, "scheduled") != 0)
+		return crm_error_new(CRM_EXIT_FAIL, "campaign \"%s\" is %s: "
+		    "only a draft or a scheduled one is scheduled", name, st);
+	return set_status(db, id, "scheduled", t, 1, "schedule");
+}
+
+struct crm_error *
+crm_campaign_control(struct crm_db *db, sqlite3_int64 id, const char *action)
+{
+	char st[16], name[80];
+	struct crm_error *err;
+	int yes;
+
+	if ((err = status_of(db, id, st, name)) != NULL)
+		return err;
+	if (strcmp(action, "pause") == 0) {
+		if (strcmp(st, "paused") == 0)
+			return NULL;
+		if (strcmp(st, "scheduled") != 0 && strcmp(st, "sending") != 0)
+			return crm_error_new(CRM_EXIT_FAIL, "campaign \"%s\" is "
+			    "%s: only a scheduled or sending one pauses", name,
+			    st);
+		return set_status(db, id, "paused", NULL, 0, "pause");
+	}
+	if (strcmp(action, "resume") == 0) {
+		if (strcmp(st, "paused") != 0)
+			return strcmp(st, "scheduled") == 0 ||
+			    strcmp(st, "sending") == 0 ? NULL :
+			    crm_error_new(CRM_EXIT_FAIL, "campaign \"%s\" is "
+			    "%s, not paused", name, st);
+		/* Back to sending once the audience was taken. */
+		if ((err = begun(db, id, &yes, NULL)) != NULL)
+			return err;
+		return set_status(db, id, yes ? "sending" : "scheduled", NULL,
+		    0, "resume");
+	}
+	if (strcmp(st, "cancelled") == 0)
+		return NULL;
+	if (strcmp(st, "done") == 0)
+		return crm_error_new(CRM_EXIT_FAIL, "campaign \"%s\" is done: "
+		    "nothing left to cancel", name);
+	return set_status(db, id, "cancelled", NULL, 0, "cancel");
+}
+
+struct crm_error *
+crm_campaign_due(struct crm_db *db,
+    void (*fn)(sqlite3_int64, const char *, void *), void *arg)
+{
+	char now[CRM_TIME_LEN];
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	int rc;
+
+	crm_time_now(now);
+	if ((err = crm_db_prepare(db, "SELECT id, name FROM campaigns"
+	    " WHERE status = 'sending' OR (status = 'scheduled'"
+	    " AND scheduled_at <= ?) ORDER BY id", &st)) != NULL)
+		return err;
+	crm_db_bind_text(st, 1, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 1), arg);
+	if (rc != SQLITE_DONE)
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
 struct crm_error *
 crm_campaign_users(struct crm_db *db, sqlite3_int64 segment,
     struct crm_buf *names)

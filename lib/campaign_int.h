@@ -27,12 +27,14 @@ struct campaign {
 	char			*segment;
 	int			 webhook;
 	int			 opt_in;
+	char			 status[16];
 	char			*from_name;
 	char			*from_email;
 	char			*reply_to;
 	char			*domain;
 	const char		*unsub_url;	/* configuration */
 	const char		*unsub_mailto;
+	const char		*test_to;	/* a test: the one address */
 	struct crm_template	*tpl[CAMPAIGN_NTPL];
 };
 

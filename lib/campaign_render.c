@@ -14,7 +14,9 @@
 #include "crm_config.h"
 #include "crm_contact.h"
 #include "crm_db.h"
+#include "crm_email.h"
 #include "crm_mail.h"
+#include "crm_smtp.h"
 #include "crm_template.h"
 #include "crm_util.h"
 #include "campaign_int.h"
@@ -64,7 +66,7 @@ campaign_load(struct crm_db *db, sqlite3_int64 id, struct campaign *k)
 		return err;
 	if ((err = crm_db_prepare(db, "SELECT k.name, s.name, k.channel,"
 	    " k.opt_in, k.from_addr, k.reply_to, k.subject, k.text_body,"
-	    " k.html_body, k.json_body FROM campaigns k"
+	    " k.html_body, k.json_body, k.status FROM campaigns k"
 	    " JOIN segments s ON s.id = k.segment_id WHERE k.id = ?", &st)) !=
 	    NULL)
 		return err;
@@ -81,6 +83,8 @@ campaign_load(struct crm_db *db, sqlite3_int64 id, struct campaign *k)
 	k->webhook = strcmp((const char *)sqlite3_column_text(st, 2),
 	    "webhook") == 0;
 	k->opt_in = sqlite3_column_int(st, 3);
+	snprintf(k->status, sizeof(k->status), "%s",
+	    (const char *)sqlite3_column_text(st, 10));
 	k->reply_to = column_dup(st, 5);
 	if ((from = (const char *)sqlite3_column_text(st, 4)) != NULL)
 		err = crm_mail_addr_parse(from, &k->from_name, &k->from_email);
@@ -247,6 +251,12 @@ campaign_render(struct crm_db *db, const struct campaign *k, sqlite3_int64 row,
 	to.email = r->email;
 	crm_buf_addf(&left, "campaign-%lld.contact-%lld", (long long)k->id,
 	    (long long)contact);
+	if (k->test_to != NULL) {
+		/* A test goes to one address, under an id of its own. */
+		to.name = NULL;
+		to.email = k->test_to;
+		crm_buf_addf(&left, ".test-%lld", (long long)crm_time_now_t());
+	}
 	memset(&m, 0, sizeof(m));
 	m.from.name = k->from_name;
 	m.from.email = k->from_email;
@@ -260,7 +270,7 @@ campaign_render(struct crm_db *db, const struct campaign *k, sqlite3_int64 row,
 	m.nheaders = nh;
 	m.domain = k->domain;
 	m.msgid_left = left.buf;
-	if (r->email == NULL)
+	if (to.email == NULL)
 		err = crm_error_new(CRM_EXIT_FAIL, "contact %lld has no email",
 		    (long long)contact);
 	else
@@ -307,6 +317,62 @@ campaign_mbox_write(FILE *fp, const char *sender, const char *msg)
 		fputc('\n', fp);
 	}
 	fputc('\n', fp);
+}
+
+struct crm_error *
+crm_campaign_test(struct crm_db *db, sqlite3_int64 id, sqlite3_int64 contact,
+    const char *to, char **reply)
+{
+	struct crm_smtp_conf conf;
+	struct crm_smtp *smtp = NULL;
+	struct campaign_msg r;
+	struct crm_error *err;
+	struct campaign k;
+	sqlite3_stmt *st = NULL;
+	char email[CRM_EMAIL_MAX];
+	const char *rcpt = email;
+	cJSON *c;
+
+	*reply = NULL;
+	memset(&r, 0, sizeof(r));
+	if (crm_email_normalize(to, email, sizeof(email), NULL) != 0)
+		return crm_error_new(CRM_EXIT_USAGE, "--to: invalid email "
+		    "\"%s\"", to);
+	if ((err = crm_smtp_conf_load(&conf)) != NULL ||
+	    (err = campaign_load(db, id, &k)) != NULL)
+		return err;
+	k.test_to = email;
+	if (contact == 0) {
+		/* The first of the audience it would send to now. */
+		if ((err = campaign_audience(db, &k, &st)) != NULL)
+			goto done;
+		while (sqlite3_step(st) == SQLITE_ROW)
+			if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
+				contact = sqlite3_column_int64(st, 0);
+				break;
+			}
+		if (contact == 0) {
+			err = crm_error_new(CRM_EXIT_FAIL, "campaign \"%s\" has "
+			    "nobody to send to: give --as REF", k.name);
+			goto done;
+		}
+	}
+	if ((err = campaign_render(db, &k, 0, contact, &r)) != NULL ||
+	    (err = crm_smtp_new(&conf, &smtp)) != NULL ||
+	    (err = crm_smtp_send(smtp, k.from_email, &rcpt, 1, r.msg)) != NULL)
+		goto done;
+	*reply = crm_xstrdup(crm_smtp_reply(smtp));
+	c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "to", email);
+	cJSON_AddNumberToObject(c, "contact_id", (double)contact);
+	err = crm_db_event(db, "campaign", id, "test", c);
+	cJSON_Delete(c);
+done:
+	sqlite3_finalize(st);
+	crm_smtp_free(smtp);
+	campaign_rendered_release(&r);
+	campaign_release(&k);
+	return err;
 }
 
 struct crm_error *

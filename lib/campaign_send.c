@@ -27,6 +27,7 @@
 #include "crm_db.h"
 #include "crm_filter.h"
 #include "crm_mail.h"
+#include "crm_sla.h"
 #include "crm_smtp.h"
 #include "crm_template.h"
 #include "crm_util.h"
@@ -369,6 +370,23 @@ done:
 	return err;
 }
 
+/* Whether now is inside the run's window, if it has one. */
+static int
+in_window(const struct crm_campaign_run *run)
+{
+	struct crm_error *err;
+	time_t now = crm_time_now_t(), due;
+
+	if (run->window == NULL)
+		return 1;
+	/* No working time to wait for: now is working time. */
+	if ((err = crm_sla_due(run->window, now, 0, NULL, 0, &due)) != NULL) {
+		crm_error_free(err);
+		return 0;
+	}
+	return due == now;
+}
+
 /* The send loop; the run holds the lock. */
 static struct crm_error *
 send_all(struct crm_db *db, const struct campaign *k,
@@ -393,6 +411,11 @@ send_all(struct crm_db *db, const struct campaign *k,
 	for (;;) {
 		int more = run->max == 0 || t->sent + t->failed +
 		    t->deferred < run->max;
+
+		if (more && !in_window(run)) {
+			t->outside = 1;
+			more = 0;
+		}
 
 		err = mark_and_claim(db, k, mark, row, a, b, more, &c);
 		free(msg_a);
@@ -476,6 +499,16 @@ crm_campaign_send(struct crm_db *db, sqlite3_int64 id,
 	memset(t, 0, sizeof(*t));
 	if ((err = campaign_load(db, id, &k)) != NULL)
 		goto done;
+	if (k.status[0] == 'p' || k.status[0] == 'c') {
+		err = crm_error_new(CRM_EXIT_FAIL, "campaign \"%s\" is %s%s",
+		    k.name, k.status, k.status[0] == 'p' ?
+		    ": resume it to send" : "");
+		goto done;
+	}
+	if (!run->dry_run && !in_window(run)) {
+		t->outside = 1;
+		goto done;
+	}
 	if (run->dry_run) {
 		err = dry_run(db, &k, run, t);
 		goto done;
@@ -495,7 +528,8 @@ crm_campaign_send(struct crm_db *db, sqlite3_int64 id,
 	if (count_status(db, id, "queued", &t->remaining) == NULL &&
 	    count_status(db, id, "skipped", &n) == NULL)
 		t->skipped = n;
-	if (err == NULL && t->remaining == 0)
+	if (err == NULL && t->remaining == 0 && count_status(db, id, "claimed",
+	    &n) == NULL && n == 0)
 		err = run1(db, "UPDATE campaigns SET status = 'done'"
 		    " WHERE id = ?1 AND status = 'sending'", id, NULL);
 done:

@@ -61,6 +61,27 @@ struct crm_error *crm_campaign_get(struct crm_db *db, sqlite3_int64 id,
 struct crm_error *crm_campaign_list(struct crm_db *db,
 	    int (*fn)(const cJSON *rec, void *arg), void *arg);
 
+/*
+ * Schedule campaign id for at (a time crm_time_parse() reads), so that
+ * send --due sends it from then on; pause, resume, cancel (action is
+ * "pause", "resume" or "cancel").  A change that is no change is none;
+ * one that makes no sense (resume a draft, schedule a cancelled one) is a
+ * CRM_EXIT_FAIL error saying why.  In the caller's transaction.
+ */
+struct crm_error *crm_campaign_schedule(struct crm_db *db, sqlite3_int64 id,
+	    const char *at);
+struct crm_error *crm_campaign_control(struct crm_db *db, sqlite3_int64 id,
+	    const char *action);
+/*
+ * The campaigns send --due sends, by id: scheduled with their time come,
+ * and those sending; fn gets each id and name.
+ */
+struct crm_error *crm_campaign_due(struct crm_db *db,
+	    void (*fn)(sqlite3_int64 id, const char *name, void *arg),
+	    void *arg);
+
+struct crm_sla_cal;
+
 /* What a send run may do. */
 struct crm_campaign_run {
 	long		 max;		/* messages this run; 0: all */
@@ -68,6 +89,8 @@ struct crm_campaign_run {
 	int		 dry_run;	/* render to out, write nothing */
 	int		 jsonl;		/* dry run: JSON Lines, not mbox */
 	FILE		*out;		/* dry run output */
+	/* Send only inside its working hours (NULL: any time). */
+	const struct crm_sla_cal *window;
 	/* Progress, each message (NULL: none). */
 	void		(*progress)(long done, long total, void *arg);
 	void		*arg;
@@ -81,6 +104,7 @@ struct crm_campaign_tally {
 	long	 skipped;	/* in the audience, not sent to, all told */
 	long	 unknown;	/* found claimed by a run that died */
 	long	 remaining;	/* queued still */
+	int	 outside;	/* the run stopped at the window's end */
 };
 
 /*
@@ -99,6 +123,15 @@ struct crm_error *crm_campaign_send(struct crm_db *db, sqlite3_int64 id,
  */
 struct crm_error *crm_campaign_preview(struct crm_db *db, sqlite3_int64 id,
 	    sqlite3_int64 contact, char **msg);
+
+/*
+ * Send the message of campaign id for contact (0: the first recipient
+ * of the audience) to the address to alone, now, whatever the campaign's
+ * status; the send log is not touched, an event records it.  *reply is
+ * the server's reply (the caller frees it).
+ */
+struct crm_error *crm_campaign_test(struct crm_db *db, sqlite3_int64 id,
+	    sqlite3_int64 contact, const char *to, char **reply);
 
 /*
  * For crm-campaign check: call fn with one record per template variable,
