@@ -25,7 +25,8 @@
 enum {
 	O_SEGMENT = 300, O_SUBJECT, O_FROM, O_REPLY_TO, O_TEXT, O_HTML,
 	O_CHANNEL, O_URL, O_BODY, O_OPT_IN, O_SET, O_FORCE, O_TO, O_AS,
-	O_MAX, O_RATE, O_DRY_RUN, O_STATUS, O_UNKNOWN, O_DUE, O_WINDOW
+	O_MAX, O_RATE, O_DRY_RUN, O_STATUS, O_UNKNOWN, O_DUE, O_WINDOW,
+	O_DAYS
 };
 
 #define FIELD_OPTS \
@@ -672,7 +673,14 @@ cmd_cancel(struct cli *cli, int argc, char **argv)
 
 static const char *const stats_columns[] = {
 	"campaign", "status", "queued", "sent", "failed", "unknown",
-	"skipped", "skipped_because", "bounced", NULL
+	"skipped", "skipped_because", "bounced", "unsubscribed_after", "days",
+	"deals_won", "won_amount", NULL
+};
+
+static const struct cli_opt stats_opts[] = {
+	{ "days", O_DAYS, "N", "deals won within N days of the message "
+	    "(default 30)" },
+	CLI_OPT_END
 };
 
 static int
@@ -683,13 +691,13 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 	sqlite3_int64 id;
 	const char *arg;
 	cJSON *rec = NULL;
-	int ind;
+	int ind, days = 30;
 
 	while (cli_getopt(cli, argc, argv, &arg, &ind) != -1)
-		;
+		days = (int)number(cli, "days", arg);
 	if ((id = one_campaign(cli, argc - ind, argv + ind, CRM_DB_READ)) == 0)
 		return cli->status;
-	if ((err = crm_campaign_stats(cli->db, id, &rec)) == NULL &&
+	if ((err = crm_campaign_stats(cli->db, id, days, &rec)) == NULL &&
 	    (err = cli_out(cli, stats_columns, stats_columns, NULL, &out)) ==
 	    NULL && (err = crm_out_write(out, rec)) == NULL)
 		err = crm_out_finish(out);
@@ -844,8 +852,8 @@ static const struct cli_verb verbs[] = {
 	    NULL, CLI_DBOPT | CLI_OUTPUT },
 	{ "retry", cmd_retry, "NAME", "queue the failed recipients again",
 	    retry_opts, CLI_DBOPT },
-	{ "stats", cmd_stats, "NAME", "counts of the send log", NULL,
-	    CLI_DBOPT | CLI_OUTPUT },
+	{ "stats", cmd_stats, "NAME", "counts of the send log, and what "
+	    "recipients did after", stats_opts, CLI_DBOPT | CLI_OUTPUT },
 	{ NULL, NULL, NULL, NULL, NULL, 0 }
 };
 

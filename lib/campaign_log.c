@@ -13,6 +13,7 @@
 #include "crm_contact.h"
 #include "crm_db.h"
 #include "crm_filter.h"
+#include "crm_money.h"
 #include "crm_template.h"
 #include "crm_util.h"
 #include "campaign_int.h"
@@ -90,8 +91,67 @@ crm_campaign_retry(struct crm_db *db, sqlite3_int64 id, int unknown,
 	return err;
 }
 
+/* What the recipients did after their message: rec's last fields. */
+static struct crm_error *
+after(struct crm_db *db, sqlite3_int64 id, int days, cJSON *rec)
+{
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	cJSON *won;
+	char buf[CRM_MONEY_LEN];
+	const struct crm_currency *cur;
+	long deals = 0;
+	int rc;
+
+	if ((err = crm_db_prepare(db, "SELECT count(*) FROM campaign_sends s"
+	    " JOIN contacts c ON c.id = s.contact_id WHERE s.campaign_id = ?"
+	    " AND s.status = 'sent' AND c.unsubscribed_at >= s.sent_at",
+	    &st)) != NULL)
+		return err;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+		err = crm_db_error(db, rc);
+	else
+		cJSON_AddNumberToObject(rec, "unsubscribed_after",
+		    (double)sqlite3_column_int64(st, 0));
+	sqlite3_finalize(st);
+	if (err != NULL)
+		return err;
+	cJSON_AddNumberToObject(rec, "days", days);
+	won = cJSON_CreateObject();
+	/* Won deals of recipients, closed from their message to days on. */
+	if ((err = crm_db_prepare(db, "SELECT d.currency, count(*),"
+	    " sum(d.amount) FROM campaign_sends s JOIN deals d"
+	    " ON d.contact_id = s.contact_id JOIN stages g ON g.id = d.stage_id"
+	    " WHERE s.campaign_id = ?1 AND s.status = 'sent'"
+	    " AND g.kind = 'won' AND d.closed_at >= s.sent_at"
+	    " AND d.closed_at < strftime('%Y-%m-%dT%H:%M:%SZ', s.sent_at,"
+	    " '+' || ?2 || ' days') GROUP BY 1 ORDER BY 1", &st)) != NULL) {
+		cJSON_Delete(won);
+		return err;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, days);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *code = (const char *)sqlite3_column_text(st, 0);
+
+		deals += sqlite3_column_int(st, 1);
+		cur = crm_currency_find(code);
+		crm_money_format(sqlite3_column_int64(st, 2), cur != NULL ?
+		    cur->digits : 2, buf);
+		cJSON_AddStringToObject(won, code, buf);
+	}
+	if (rc != SQLITE_DONE)
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	cJSON_AddNumberToObject(rec, "deals_won", (double)deals);
+	cJSON_AddItemToObject(rec, "won_amount", won);
+	return err;
+}
+
 struct crm_error *
-crm_campaign_stats(struct crm_db *db, sqlite3_int64 id, cJSON **rec)
+crm_campaign_stats(struct crm_db *db, sqlite3_int64 id, int days,
+    cJSON **rec)
 {
 	static const char *const statuses[] = {
 		"queued", "sent", "failed", "unknown", "skipped"
@@ -143,7 +203,7 @@ crm_campaign_stats(struct crm_db *db, sqlite3_int64 id, cJSON **rec)
 	if (rc != SQLITE_DONE)
 		err = crm_db_error(db, rc);
 	sqlite3_finalize(st);
-	if (err == NULL)
+	if (err == NULL && (err = after(db, id, days, *rec)) == NULL)
 		return NULL;
 fail:
 	cJSON_Delete(*rec);

@@ -147,8 +147,12 @@ struct crm_error *crm_campaign_sends(struct crm_db *db, sqlite3_int64 id,
 /* Requeue failed (or, with unknown, unknown) rows; *n how many. */
 struct crm_error *crm_campaign_retry(struct crm_db *db, sqlite3_int64 id,
 	    int unknown, long *n);
-/* Counts by status, and skipped by reason, as one record. */
+/*
+ * Counts by status, skipped by reason, and what recipients did after:
+ * unsubscribed since their message, and deals they won within days of
+ * it (their count, and their value per currency), as one record.
+ */
 struct crm_error *crm_campaign_stats(struct crm_db *db, sqlite3_int64 id,
-	    cJSON **rec);
+	    int days, cJSON **rec);
 
 #endif

@@ -12,7 +12,7 @@ if ! smtpd_find; then
 	skip "no SMTP server: install python3-aiosmtpd or postfix (smtp-sink)"
 	exit 0
 fi
-plan 75
+plan 76
 
 # received DIR...: "COUNT EMAIL" for every recipient of the messages in
 # the server directories, each message parsed strictly; a defect is
@@ -165,12 +165,22 @@ is "$(received "$SMTPD_DIR" | wc -l | tr -d ' ')" 3 "still three messages"
 run crm-contact timeline ada@example.org --fields kind,type,summary --limit 1
 expect_out '{"kind":"campaign","type":"sent","summary":"campaign nov: sent"}' \
     "the contact's timeline shows the mail"
+crm-deal add --title Order --contact ada@example.org --amount 120 \
+    --currency EUR >/dev/null && crm-deal win 1 >/dev/null
+crm-contact unsubscribe cy@example.org
 run crm-campaign stats nov
-expect_out '{"campaign":"nov","status":"done","queued":0,"sent":3,"failed":0,"unknown":0,"skipped":3,"skipped_because":{"bounced":1,"no email":1,"unsubscribed":1},"bounced":0}' \
-    "stats"
+expect_out '{"campaign":"nov","status":"done","queued":0,"sent":3,"failed":0,"unknown":0,"skipped":3,"skipped_because":{"bounced":1,"no email":1,"unsubscribed":1},"bounced":0,"unsubscribed_after":1,"days":30,"deals_won":1,"won_amount":{"EUR":"120.00"}}' \
+    "stats: the log, who unsubscribed after, deals won since"
+CRM_NOW=2027-01-22T12:00:00Z crm-deal add --title Late --contact cy@example.org \
+    --amount 5 --status won >/dev/null 2>&1 ||
+    { crm-deal add --title Late --contact cy@example.org --amount 5 >/dev/null &&
+    CRM_NOW=2027-01-22T12:00:00Z crm-deal win 2 >/dev/null; }
+run crm-campaign stats nov --days 90 --fields deals_won,won_amount
+expect_out '{"deals_won":2,"won_amount":{"EUR":"125.00"}}' \
+    "--days widens the window"
 run crm-campaign send dec
-expect_err 'crm-campaign: sent 2, failed 0, skipped 4, remaining 0' \
-    "opt-in required: those without consent left out"
+expect_err 'crm-campaign: sent 1, failed 0, skipped 5, remaining 0' \
+    "opt-in required: those without consent left out, and cy, unsubscribed since"
 run crm-campaign edit nov --segment vip
 expect_rc 2 "the audience cannot change once taken"
 run crm-campaign delete nov
