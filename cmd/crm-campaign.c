@@ -36,6 +36,10 @@ enum {
 	{ "reply-to", O_REPLY_TO, "ADDRESS", "where replies go" }, \
 	{ "text", O_TEXT, "FILE", "the text body, a template (- for stdin)" }, \
 	{ "html", O_HTML, "FILE", "the HTML body, a template (- for stdin)" }, \
+	{ "channel", O_CHANNEL, "CHANNEL", "email (the default) or webhook" }, \
+	{ "url", O_URL, "URL", "webhook: where each recipient's body is " \
+	    "POSTed" }, \
+	{ "body", O_BODY, "FILE", "webhook: the JSON body, a template" }, \
 	{ "opt-in", O_OPT_IN, NULL, "send only to contacts who opted in" }, \
 	{ "set", O_SET, "NAME=VALUE", "set any field (repeatable)" }
 
@@ -117,6 +121,8 @@ field_values(struct cli *cli, int argc, char **argv, int *ind)
 		{ O_SEGMENT, "segment", 0 }, { O_SUBJECT, "subject", 0 },
 		{ O_FROM, "from", 0 }, { O_REPLY_TO, "reply_to", 0 },
 		{ O_TEXT, "text", 1 }, { O_HTML, "html", 1 },
+		{ O_CHANNEL, "channel", 0 }, { O_URL, "url", 0 },
+		{ O_BODY, "body", 1 },
 	};
 	cJSON *values = cJSON_CreateObject();
 	const char *arg, *eq;
@@ -806,7 +812,9 @@ values(struct cli *cli, const char *opt)
 	} else if (strcmp(opt, "set") == 0) {
 		for (f = crm_campaign_writable; *f != NULL; f++)
 			printf("%s=\n", *f);
-	} else if (strcmp(opt, "status") == 0)
+	} else if (strcmp(opt, "channel") == 0)
+		printf("email\nwebhook\n");
+	else if (strcmp(opt, "status") == 0)
 		printf("queued\nclaimed\nsent\nfailed\nunknown\nskipped\n");
 	else if (cli_db(cli, CRM_DB_READ) != NULL)
 		return;

@@ -78,7 +78,7 @@ const char *const crm_campaign_table_columns[] = {
 
 const char *const crm_campaign_writable[] = {
 	"segment", "channel", "subject", "from", "reply_to", "text", "html",
-	"opt_in", NULL
+	"url", "body", "opt_in", NULL
 };
 
 /* A writable field: its column, and how its text is checked. */
@@ -274,10 +274,10 @@ apply(struct crm_db *db, sqlite3_int64 id, const cJSON *values, int sent)
 	}
 	s = value(values, "channel", &given);
 	if (given) {
-		/* Webhooks have their columns, not their sender yet. */
-		if (s == NULL || strcmp(s, "email") != 0)
+		if (s == NULL || (strcmp(s, "email") != 0 &&
+		    strcmp(s, "webhook") != 0))
 			return crm_error_new(CRM_EXIT_USAGE, "channel: expected "
-			    "email, got \"%s\"", s ? s : "");
+			    "email or webhook, got \"%s\"", s ? s : "");
 		if ((err = set_column(db, id, "channel", s, 0, 0)) != NULL)
 			return err;
 	}

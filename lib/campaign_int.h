@@ -31,6 +31,7 @@ struct campaign {
 	char			*from_name;
 	char			*from_email;
 	char			*reply_to;
+	char			*url;		/* webhook */
 	char			*domain;
 	const char		*unsub_url;	/* configuration */
 	const char		*unsub_mailto;

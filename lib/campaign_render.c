@@ -31,6 +31,7 @@ campaign_release(struct campaign *k)
 	free(k->from_name);
 	free(k->from_email);
 	free(k->reply_to);
+	free(k->url);
 	free(k->domain);
 	for (i = 0; i < CAMPAIGN_NTPL; i++)
 		crm_template_free(k->tpl[i]);
@@ -66,7 +67,7 @@ campaign_load(struct crm_db *db, sqlite3_int64 id, struct campaign *k)
 		return err;
 	if ((err = crm_db_prepare(db, "SELECT k.name, s.name, k.channel,"
 	    " k.opt_in, k.from_addr, k.reply_to, k.subject, k.text_body,"
-	    " k.html_body, k.json_body, k.status FROM campaigns k"
+	    " k.html_body, k.json_body, k.status, k.url FROM campaigns k"
 	    " JOIN segments s ON s.id = k.segment_id WHERE k.id = ?", &st)) !=
 	    NULL)
 		return err;
@@ -86,6 +87,7 @@ campaign_load(struct crm_db *db, sqlite3_int64 id, struct campaign *k)
 	snprintf(k->status, sizeof(k->status), "%s",
 	    (const char *)sqlite3_column_text(st, 10));
 	k->reply_to = column_dup(st, 5);
+	k->url = column_dup(st, 11);
 	if ((from = (const char *)sqlite3_column_text(st, 4)) != NULL)
 		err = crm_mail_addr_parse(from, &k->from_name, &k->from_email);
 	if (err == NULL)
@@ -220,7 +222,17 @@ campaign_render(struct crm_db *db, const struct campaign *k, sqlite3_int64 row,
 	v = cJSON_GetObjectItemCaseSensitive(ctx, "email");
 	r->email = cJSON_IsString(v) ? crm_xstrdup(v->valuestring) : NULL;
 	if (k->webhook) {
+		cJSON *check;
+
 		r->msg = render(k->tpl[TPL_BODY], ctx, CRM_TPL_JSON);
+		/* The Idempotency-Key: the Message-ID's counterpart. */
+		r->msgid = crm_xmalloc(64);
+		snprintf(r->msgid, 64, "campaign-%lld.contact-%lld",
+		    (long long)k->id, (long long)contact);
+		if ((check = cJSON_Parse(r->msg)) == NULL)
+			err = crm_error_new(CRM_EXIT_FAIL, "body: not JSON once "
+			    "rendered for contact %lld", (long long)contact);
+		cJSON_Delete(check);
 		goto done;
 	}
 	subject = render(k->tpl[TPL_SUBJECT], ctx, CRM_TPL_TEXT);

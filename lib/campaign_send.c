@@ -31,6 +31,7 @@
 #include "crm_smtp.h"
 #include "crm_template.h"
 #include "crm_util.h"
+#include "crm_webhook.h"
 #include "campaign_int.h"
 
 const char *const crm_campaign_send_columns[] = {
@@ -109,13 +110,16 @@ audience(struct crm_db *db, const struct campaign *k, struct crm_filter **f)
  * Why a contact is left out, first reason first; NULL (SQL) when it is
  * sent to.  ?2 is whether the campaign needs opt-in.
  */
-#define SKIP_SQL "CASE" \
-	" WHEN c.email IS NULL OR c.email = '' THEN 'no email'" \
+#define SKIP_SQL(EMAIL) "CASE" \
+	" WHEN " EMAIL " AND (c.email IS NULL OR c.email = '')" \
+	"  THEN 'no email'" \
 	" WHEN c.unsubscribed_at IS NOT NULL OR EXISTS (SELECT 1" \
 	"  FROM suppressions x WHERE x.email = c.email) THEN 'unsubscribed'" \
 	" WHEN c.bounced_at IS NOT NULL THEN 'bounced'" \
 	" WHEN ?2 AND NOT c.opt_in THEN 'no consent'" \
 	" END"
+/* A webhook needs no email address: a gateway may text or chat. */
+#define SKIP(k) ((k)->webhook ? SKIP_SQL("0") : SKIP_SQL("1"))
 
 /* Take the audience into the send log, once, in one transaction. */
 static struct crm_error *
@@ -141,9 +145,9 @@ snapshot(struct crm_db *db, const struct campaign *k, int *taken)
 	crm_buf_addf(&sql, "INSERT INTO campaign_sends (campaign_id,"
 	    " contact_id, email, status, reason) SELECT ?1, id, email,"
 	    " CASE WHEN why IS NULL THEN 'queued' ELSE 'skipped' END, why"
-	    " FROM (SELECT c.id, c.email, " SKIP_SQL " AS why FROM contacts c"
+	    " FROM (SELECT c.id, c.email, %s AS why FROM contacts c"
 	    " LEFT JOIN contacts co ON co.id = c.company_id WHERE (%s)"
-	    " ORDER BY c.id)", crm_filter_sql(f));
+	    " ORDER BY c.id)", SKIP(k), crm_filter_sql(f));
 	if ((err = crm_db_begin(db)) != NULL)
 		goto done;
 	if ((err = crm_db_prepare(db, sql.buf, &st)) == NULL) {
@@ -308,9 +312,9 @@ campaign_audience(struct crm_db *db, const struct campaign *k,
 	*st = NULL;
 	if ((err = audience(db, k, &f)) != NULL)
 		return err;
-	crm_buf_addf(&sql, "SELECT c.id, " SKIP_SQL " FROM contacts c"
+	crm_buf_addf(&sql, "SELECT c.id, %s FROM contacts c"
 	    " LEFT JOIN contacts co ON co.id = c.company_id WHERE (%s)"
-	    " AND ?1 IS NOT NULL ORDER BY c.id", crm_filter_sql(f));
+	    " AND ?1 IS NOT NULL ORDER BY c.id", SKIP(k), crm_filter_sql(f));
 	if ((err = crm_db_prepare(db, sql.buf, st)) == NULL) {
 		sqlite3_bind_int64(*st, 1, k->id);
 		sqlite3_bind_int(*st, 2, k->opt_in);
@@ -387,24 +391,75 @@ in_window(const struct crm_campaign_run *run)
 	return due == now;
 }
 
+/* A channel's session: SMTP, or a webhook's HTTP. */
+struct sender {
+	struct crm_smtp_conf	 smtp_conf;
+	struct crm_webhook_conf	 hook_conf;
+	struct crm_smtp		*smtp;
+	struct crm_webhook	*hook;
+};
+
+/* What became of one message. */
+enum outcome {
+	SENT,		/* taken: the reply in *text */
+	LATER,		/* refused for now (4xx, 429, 5xx for HTTP) */
+	FAILED,		/* refused for good */
+	IN_DOUBT,	/* it went out, no reply came */
+	UNREACHABLE	/* not delivered: no connection */
+};
+
+static enum outcome
+deliver(struct sender *s, const struct campaign *k,
+    const struct campaign_msg *m, char **text)
+{
+	struct crm_error *e;
+	const char *rcpt = m->email;
+	int refused, doubt, code;
+
+	if (s->hook != NULL) {
+		e = crm_webhook_post(s->hook, k->url, m->msg, m->msgid);
+		refused = crm_webhook_status(s->hook) != 0;
+		doubt = crm_webhook_in_doubt(s->hook);
+		if (e == NULL)
+			*text = crm_xstrdup(crm_webhook_reply(s->hook));
+	} else {
+		e = crm_smtp_send(s->smtp, k->from_email, &rcpt, 1, m->msg);
+		refused = crm_smtp_refused(s->smtp);
+		doubt = crm_smtp_in_doubt(s->smtp);
+		if (e == NULL)
+			*text = crm_xstrdup(crm_smtp_reply(s->smtp));
+	}
+	if (e == NULL)
+		return SENT;
+	*text = crm_xstrdup(e->msg);
+	code = e->code;
+	crm_error_free(e);
+	if (refused)
+		return code == CRM_EXIT_TEMPFAIL ? LATER : FAILED;
+	if (code != CRM_EXIT_TEMPFAIL)
+		return FAILED;
+	return doubt ? IN_DOUBT : UNREACHABLE;
+}
+
 /* The send loop; the run holds the lock. */
 static struct crm_error *
 send_all(struct crm_db *db, const struct campaign *k,
-    const struct crm_campaign_run *run, const struct crm_smtp_conf *conf,
+    const struct crm_campaign_run *run, struct sender *s,
     struct crm_campaign_tally *t)
 {
-	struct crm_smtp *smtp = NULL;
-	struct crm_error *err, *serr;
+	struct crm_error *err;
 	struct timespec start;
 	struct campaign_msg r;
 	struct claim c;
-	const char *mark = NULL, *a = NULL, *b = NULL, *rcpt;
+	enum outcome o;
+	const char *mark = NULL, *a = NULL, *b = NULL;
 	sqlite3_int64 row = 0;
 	char *msg_a = NULL, *msg_b = NULL;
 	long total = 0;
 
 	memset(&r, 0, sizeof(r));
-	if ((err = crm_smtp_new(conf, &smtp)) != NULL)
+	if ((err = k->webhook ? crm_webhook_new(&s->hook_conf, &s->hook) :
+	    crm_smtp_new(&s->smtp_conf, &s->smtp)) != NULL)
 		return err;
 	(void)count_status(db, k->id, "queued", &total);
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -436,45 +491,48 @@ send_all(struct crm_db *db, const struct campaign *k,
 			t->failed++;
 			continue;
 		}
-		rcpt = r.email;
-		serr = crm_smtp_send(smtp, k->from_email, &rcpt, 1, r.msg);
+		o = deliver(s, k, &r, &msg_b);
 		msg_a = r.msgid;
 		r.msgid = NULL;
 		a = msg_a;
-		if (serr == NULL) {
+		b = msg_b;
+		switch (o) {
+		case SENT:
 			mark = MARK_SENT;
-			b = msg_b = crm_xstrdup(crm_smtp_reply(smtp));
 			t->sent++;
-		} else if (crm_smtp_refused(smtp)) {
-			mark = serr->code == CRM_EXIT_TEMPFAIL ? MARK_LATER :
-			    MARK_FAILED;
-			b = msg_b = crm_xstrdup(serr->msg);
-			if (serr->code == CRM_EXIT_TEMPFAIL)
-				t->deferred++;
-			else
-				t->failed++;
-			crm_error_free(serr);
-		} else if (crm_smtp_in_doubt(smtp)) {
+			break;
+		case LATER:
+			mark = MARK_LATER;
+			t->deferred++;
+			break;
+		case FAILED:
+			mark = MARK_FAILED;
+			t->failed++;
+			break;
+		case IN_DOUBT:
 			/* The server may have it: never again unasked. */
 			mark = MARK_UNKNOWN;
-			b = msg_b = crm_xstrdup(serr->msg);
 			t->unknown++;
-			err = serr;
-		} else {
+			err = crm_error_new(CRM_EXIT_TEMPFAIL, "%s", msg_b);
+			break;
+		case UNREACHABLE:
 			/* Not delivered: the server is out of reach. */
 			mark = MARK_UNCLAIM;
-			a = NULL;
-			err = serr;
+			a = b = NULL;
+			err = crm_error_new(CRM_EXIT_TEMPFAIL, "%s", msg_b);
+			break;
 		}
 		campaign_rendered_release(&r);
 		if (run->progress != NULL)
 			run->progress(t->sent + t->failed, total, run->arg);
 		if (err != NULL) {
 			/* Record this one, claim nothing more, stop. */
-			serr = mark_and_claim(db, k, mark, row, a, b, 0, &c);
-			if (serr != NULL) {
+			struct crm_error *e2 = mark_and_claim(db, k, mark, row,
+			    a, b, 0, &c);
+
+			if (e2 != NULL) {
 				crm_error_free(err);
-				err = serr;
+				err = e2;
 			}
 			break;
 		}
@@ -482,7 +540,8 @@ send_all(struct crm_db *db, const struct campaign *k,
 	free(msg_a);
 	free(msg_b);
 	campaign_rendered_release(&r);
-	crm_smtp_free(smtp);
+	crm_smtp_free(s->smtp);
+	crm_webhook_free(s->hook);
 	return err;
 }
 
@@ -490,7 +549,7 @@ struct crm_error *
 crm_campaign_send(struct crm_db *db, sqlite3_int64 id,
     const struct crm_campaign_run *run, struct crm_campaign_tally *t)
 {
-	struct crm_smtp_conf conf;
+	struct sender s;
 	struct campaign k;
 	struct crm_error *err;
 	int fd = -1, taken;
@@ -514,7 +573,9 @@ crm_campaign_send(struct crm_db *db, sqlite3_int64 id,
 		goto done;
 	}
 	/* A server first: without one, the audience is not taken yet. */
-	if ((err = crm_smtp_conf_load(&conf)) != NULL ||
+	memset(&s, 0, sizeof(s));
+	if ((err = k.webhook ? crm_webhook_conf_load(&s.hook_conf) :
+	    crm_smtp_conf_load(&s.smtp_conf)) != NULL ||
 	    (err = lock_run(db, &k, &fd)) != NULL ||
 	    (err = snapshot(db, &k, &taken)) != NULL)
 		goto done;
@@ -524,7 +585,7 @@ crm_campaign_send(struct crm_db *db, sqlite3_int64 id,
 	    " recorded' WHERE campaign_id = ?1 AND status = 'claimed'", id,
 	    &t->unknown)) != NULL)
 		goto done;
-	err = send_all(db, &k, run, &conf, t);
+	err = send_all(db, &k, run, &s, t);
 	if (count_status(db, id, "queued", &t->remaining) == NULL &&
 	    count_status(db, id, "skipped", &n) == NULL)
 		t->skipped = n;
