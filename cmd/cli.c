@@ -508,6 +508,89 @@ cli_read_body(char **body)
 	return err;
 }
 
+/* Add n bytes to msg, keeping at most max; count them all. */
+static void
+add_bytes(struct crm_buf *msg, size_t max, size_t *total, const char *s,
+    size_t n)
+{
+	*total += n;
+	if (msg->len < max)
+		crm_buf_add(msg, s, msg->len + n > max ? max - msg->len : n);
+}
+
+static struct crm_error *
+read_mbox(FILE *fp, const char *name, size_t max,
+    void (*fn)(const char *, size_t, size_t, void *), void *arg)
+{
+	struct crm_buf msg = CRM_BUF_INIT;
+	char *line = NULL;
+	size_t cap = 0, total = 0;
+	ssize_t n;
+	int blank = 1, started = 0;
+	const char *p;
+
+	while ((n = getline(&line, &cap, fp)) > 0) {
+		if (blank && strncmp(line, "From ", 5) == 0) {
+			if (started && total > 0)
+				fn(crm_buf_str(&msg), msg.len, total, arg);
+			crm_buf_reset(&msg);
+			total = 0;
+			started = 1;
+			blank = 0;
+			continue;
+		}
+		blank = line[0] == '\n' || (line[0] == '\r' && line[1] == '\n');
+		/* mboxrd: ">From " stands for "From ", ">>From " for
+		 * ">From ". */
+		for (p = line; *p == '>'; p++)
+			;
+		p = p > line && strncmp(p, "From ", 5) == 0 ? line + 1 : line;
+		started = 1;
+		add_bytes(&msg, max, &total, p, (size_t)n - (size_t)(p - line));
+	}
+	if (started && total > 0)
+		fn(crm_buf_str(&msg), msg.len, total, arg);
+	free(line);
+	crm_buf_release(&msg);
+	if (ferror(fp))
+		return crm_error_new(CRM_EXIT_TEMPFAIL, "%s: %s", name,
+		    strerror(errno));
+	return NULL;
+}
+
+struct crm_error *
+cli_read_messages(const char *mbox, size_t max,
+    void (*fn)(const char *, size_t, size_t, void *), void *arg)
+{
+	struct crm_buf msg = CRM_BUF_INIT;
+	struct crm_error *err = NULL;
+	char chunk[65536];
+	size_t n, total = 0;
+	FILE *fp;
+
+	if (mbox != NULL && strcmp(mbox, "-") == 0)
+		return read_mbox(stdin, "stdin", max, fn, arg);
+	if (mbox != NULL) {
+		if ((fp = fopen(mbox, "r")) == NULL)
+			return crm_error_new(CRM_EXIT_FAIL, "%s: %s", mbox,
+			    strerror(errno));
+		err = read_mbox(fp, mbox, max, fn, arg);
+		fclose(fp);
+		return err;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+		add_bytes(&msg, max, &total, chunk, n);
+	if (ferror(stdin))
+		err = crm_error_new(CRM_EXIT_TEMPFAIL, "stdin: %s",
+		    strerror(errno));
+	else if (total == 0)
+		err = crm_error_new(CRM_EXIT_FAIL, "stdin: no message");
+	else
+		fn(crm_buf_str(&msg), msg.len, total, arg);
+	crm_buf_release(&msg);
+	return err;
+}
+
 struct batch_run {
 	const struct cli_batch *b;
 	sqlite3_int64	*ids;

@@ -102,6 +102,17 @@ void	 cli_warn(struct cli *cli, const char *fmt, ...)
 #define CLI_BODY_MAX	(1024 * 1024)
 struct crm_error *cli_read_body(char **body);
 
+/*
+ * Mail in: with mbox NULL, the one message on stdin; else every message
+ * of the mbox file mbox ("-": stdin), split at "From " lines after a
+ * blank line, with mboxrd's ">From " unquoted.  fn gets each message's
+ * first max bytes (len) and how many it had in all (total).  No message
+ * on stdin is an error; an I/O error is CRM_EXIT_TEMPFAIL.
+ */
+struct crm_error *cli_read_messages(const char *mbox, size_t max,
+	    void (*fn)(const char *raw, size_t len, size_t total, void *arg),
+	    void *arg);
+
 /* Open the database (once) in mode CRM_DB_READ or CRM_DB_WRITE. */
 struct crm_error *cli_db(struct cli *cli, int mode);
 

@@ -136,94 +136,10 @@ one(struct ingest *in, const char *raw, size_t len, size_t total)
 	crm_ingest_result_release(&r);
 }
 
-/* Add a line to msg, keeping at most CRM_MIME_MAX bytes; count all. */
 static void
-add_line(struct crm_buf *msg, size_t *total, const char *line, size_t n)
+one_message(const char *raw, size_t len, size_t total, void *arg)
 {
-	*total += n;
-	if (msg->len < CRM_MIME_MAX)
-		crm_buf_add(msg, line, msg->len + n > CRM_MIME_MAX ?
-		    CRM_MIME_MAX - msg->len : n);
-}
-
-/* The messages of an mbox: "From " lines after a blank line split. */
-static struct crm_error *
-read_mbox(struct ingest *in, FILE *fp, const char *name)
-{
-	struct crm_buf msg = CRM_BUF_INIT;
-	char *line = NULL;
-	size_t cap = 0, total = 0;
-	ssize_t n;
-	int blank = 1, started = 0;
-	const char *p;
-
-	while ((n = getline(&line, &cap, fp)) > 0) {
-		if (blank && strncmp(line, "From ", 5) == 0) {
-			if (started && total > 0)
-				one(in, crm_buf_str(&msg), msg.len, total);
-			crm_buf_reset(&msg);
-			total = 0;
-			started = 1;
-			blank = 0;
-			continue;
-		}
-		blank = line[0] == '\n' || (line[0] == '\r' && line[1] == '\n');
-		/* mboxrd: ">From " stands for "From ", ">>From " for
-		 * ">From ". */
-		for (p = line; *p == '>'; p++)
-			;
-		p = p > line && strncmp(p, "From ", 5) == 0 ? line + 1 : line;
-		started = 1;
-		add_line(&msg, &total, p, (size_t)n - (size_t)(p - line));
-	}
-	if (started && total > 0)
-		one(in, crm_buf_str(&msg), msg.len, total);
-	free(line);
-	crm_buf_release(&msg);
-	if (ferror(fp))
-		return crm_error_new(CRM_EXIT_TEMPFAIL, "%s: %s", name,
-		    strerror(errno));
-	return NULL;
-}
-
-/* One message on stdin: the first CRM_MIME_MAX bytes, all counted. */
-static struct crm_error *
-read_one(struct ingest *in)
-{
-	struct crm_buf msg = CRM_BUF_INIT;
-	struct crm_error *err = NULL;
-	char chunk[65536];
-	size_t n, total = 0;
-
-	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
-		add_line(&msg, &total, chunk, n);
-	if (ferror(stdin))
-		err = crm_error_new(CRM_EXIT_TEMPFAIL, "stdin: %s",
-		    strerror(errno));
-	else if (total == 0)
-		err = crm_error_new(CRM_EXIT_FAIL, "stdin: no message");
-	else
-		one(in, crm_buf_str(&msg), msg.len, total);
-	crm_buf_release(&msg);
-	return err;
-}
-
-static struct crm_error *
-run(struct ingest *in, const char *mbox)
-{
-	struct crm_error *err;
-	FILE *fp;
-
-	if (mbox == NULL)
-		return read_one(in);
-	if (strcmp(mbox, "-") == 0)
-		return read_mbox(in, stdin, "stdin");
-	if ((fp = fopen(mbox, "r")) == NULL)
-		return crm_error_new(CRM_EXIT_FAIL, "%s: %s", mbox,
-		    strerror(errno));
-	err = read_mbox(in, fp, mbox);
-	fclose(fp);
-	return err;
+	one(arg, raw, len, total);
 }
 
 int
@@ -266,7 +182,8 @@ ticket_ingest(struct cli *cli, int argc, char **argv)
 	    preview_table : in.mbox ? mbox_fields : crm_ticket_table_columns,
 	    &in.out)) != NULL)
 		return cli_error(cli, err);
-	if ((err = run(&in, mbox)) != NULL)
+	if ((err = cli_read_messages(mbox, CRM_MIME_MAX, one_message,
+	    &in)) != NULL)
 		fail(&in, err, 0);
 	if ((err = crm_out_finish(in.out)) != NULL)
 		fail(&in, err, 0);
