@@ -88,7 +88,7 @@ extra() {
 	csv) d=$corpora/csv ;;
 	jsonl) d=$corpora/json ;;
 	email) d=$corpora/email-addresses ;;
-	mime|charset|utf8) d=$corpora/email-inbound ;;
+	mime|charset|utf8|dsn) d=$corpora/email-inbound ;;
 	*) d= ;;
 	esac
 	[ -n "$d" ] && [ -d "$d" ] && echo "$d"
