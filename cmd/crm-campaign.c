@@ -14,6 +14,7 @@
 #include "crm_campaign.h"
 #include "crm_contact.h"
 #include "crm_mail.h"
+#include "crm_mime.h"
 #include "crm_record.h"
 #include "crm_segment.h"
 #include "crm_sla.h"
@@ -26,7 +27,7 @@ enum {
 	O_SEGMENT = 300, O_SUBJECT, O_FROM, O_REPLY_TO, O_TEXT, O_HTML,
 	O_CHANNEL, O_URL, O_BODY, O_OPT_IN, O_SET, O_FORCE, O_TO, O_AS,
 	O_MAX, O_RATE, O_DRY_RUN, O_STATUS, O_UNKNOWN, O_DUE, O_WINDOW,
-	O_DAYS
+	O_DAYS, O_MBOX
 };
 
 #define FIELD_OPTS \
@@ -77,6 +78,12 @@ static const struct cli_opt send_opts[] = {
 
 static const struct cli_opt sends_opts[] = {
 	{ "status", O_STATUS, "STATUS", "only rows of this status" },
+	CLI_OPT_END
+};
+
+static const struct cli_opt bounces_opts[] = {
+	{ "mbox", O_MBOX, "FILE", "every message of an mbox file (- for "
+	    "stdin), not one message on stdin" },
 	CLI_OPT_END
 };
 
@@ -787,6 +794,77 @@ cmd_retry(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
+struct bounces {
+	struct cli	*cli;
+	struct crm_out	*out;
+	long		 messages, reports, hard;
+	int		 status;
+};
+
+static int
+bounce_record(const cJSON *rec, void *arg)
+{
+	struct bounces *b = arg;
+
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "marked")))
+		b->hard++;
+	return cli_write_one(rec, b->out);
+}
+
+/* One message: its bounces recorded in a transaction of their own. */
+static void
+bounce_one(const char *raw, size_t len, size_t total, void *arg)
+{
+	struct bounces *b = arg;
+	struct crm_error *err;
+	int is_dsn = 0;
+
+	b->messages++;
+	if ((err = crm_db_begin(b->cli->db)) == NULL &&
+	    (err = crm_campaign_bounce(b->cli->db, raw, len, bounce_record, b,
+	    &is_dsn)) == NULL)
+		err = crm_db_commit(b->cli->db);
+	if (err != NULL) {
+		crm_db_rollback(b->cli->db);
+		err = crm_error_prefix(err, "message %ld", b->messages);
+		b->status = worse(b->status, cli_error(b->cli, err));
+	}
+	b->reports += is_dsn;
+}
+
+static int
+cmd_bounces(struct cli *cli, int argc, char **argv)
+{
+	struct bounces b = { cli, NULL, 0, 0, 0, 0 };
+	struct crm_error *err;
+	const char *arg, *mbox = NULL;
+	int ind;
+
+	while (cli_getopt(cli, argc, argv, &arg, &ind) != -1)
+		mbox = arg;
+	if (ind < argc)
+		cli_usage_error(cli, "unexpected argument \"%s\" (the message "
+		    "comes on stdin, or use --mbox FILE)", argv[ind]);
+	if ((mbox == NULL || strcmp(mbox, "-") == 0) && isatty(0))
+		cli_usage_error(cli, "no message (pipe one in, or use --mbox "
+		    "FILE)");
+	if ((err = cli_db(cli, CRM_DB_WRITE)) != NULL ||
+	    (err = cli_out(cli, crm_campaign_bounce_columns,
+	    crm_campaign_bounce_columns, NULL, &b.out)) != NULL)
+		return cli_error(cli, err);
+	if ((err = cli_read_messages(mbox, CRM_MIME_MAX, bounce_one,
+	    &b)) != NULL)
+		b.status = worse(b.status, cli_error(cli, err));
+	if ((err = crm_out_finish(b.out)) != NULL)
+		b.status = worse(b.status, cli_error(cli, err));
+	crm_out_free(b.out);
+	fprintf(stderr, "%s: %ld message%s, %ld bounce report%s, %ld hard "
+	    "bounce%s marked\n", cli->prog->name, b.messages,
+	    b.messages == 1 ? "" : "s", b.reports, b.reports == 1 ? "" : "s",
+	    b.hard, b.hard == 1 ? "" : "s");
+	return b.status;
+}
+
 static void
 print_value(const char *value, void *arg)
 {
@@ -860,6 +938,8 @@ static const struct cli_verb verbs[] = {
 	    NULL, CLI_DBOPT | CLI_OUTPUT },
 	{ "retry", cmd_retry, "NAME", "queue the failed recipients again",
 	    retry_opts, CLI_DBOPT },
+	{ "bounces", cmd_bounces, NULL, "mark hard bounces from delivery "
+	    "reports (RFC 3464)", bounces_opts, CLI_DBOPT | CLI_OUTPUT },
 	{ "stats", cmd_stats, "NAME", "counts of the send log, and what "
 	    "recipients did after", stats_opts, CLI_DBOPT | CLI_OUTPUT },
 	{ NULL, NULL, NULL, NULL, NULL, 0 }

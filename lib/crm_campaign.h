@@ -134,6 +134,20 @@ struct crm_error *crm_campaign_test(struct crm_db *db, sqlite3_int64 id,
 	    sqlite3_int64 contact, const char *to, char **reply);
 
 /*
+ * A message that came back: when it is a delivery status notification,
+ * each recipient in it is matched to the send log (by the bounced
+ * Message-ID, else the last message to the address) and handed to fn as
+ * a record of crm_campaign_bounce_columns; a hard bounce (failed, 5.x.x)
+ * marks the row and the contact with the address bounced_at, so that no
+ * campaign mails it again.  *is_dsn says whether it was one.  In the
+ * caller's transaction.
+ */
+extern const char *const crm_campaign_bounce_columns[];
+struct crm_error *crm_campaign_bounce(struct crm_db *db, const char *msg,
+	    size_t len, int (*fn)(const cJSON *rec, void *arg), void *arg,
+	    int *is_dsn);
+
+/*
  * For crm-campaign check: call fn with one record per template variable,
  * {"variable", "missing"}: for how many of the audience it is missing.
  */
