@@ -116,6 +116,9 @@ bench-deals: all
 bench-segments: all
 	CRM_BUILD=$(BUILD) sh bench/segments.sh
 
+bench-campaign: all
+	CRM_BUILD=$(BUILD) sh bench/campaign.sh
+
 deps:
 	@if command -v apt-get >/dev/null 2>&1; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
@@ -159,5 +162,5 @@ fuzz:
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all bin check check-valgrind lint demo bench bench-deals bench-segments deps install uninstall clean fuzz
+.PHONY: all bin check check-valgrind lint demo bench bench-deals bench-segments bench-campaign deps install uninstall clean fuzz
 .SECONDARY:

@@ -27,7 +27,7 @@ enum {
 	O_SEGMENT = 300, O_SUBJECT, O_FROM, O_REPLY_TO, O_TEXT, O_HTML,
 	O_CHANNEL, O_URL, O_BODY, O_OPT_IN, O_SET, O_FORCE, O_TO, O_AS,
 	O_MAX, O_RATE, O_DRY_RUN, O_STATUS, O_UNKNOWN, O_DUE, O_WINDOW,
-	O_DAYS, O_MBOX
+	O_DAYS, O_MBOX, O_CONNECTIONS
 };
 
 #define FIELD_OPTS \
@@ -70,6 +70,8 @@ static const struct cli_opt send_opts[] = {
 	{ "window", O_WINDOW, "HOURS", "send only then: 'Mon-Fri 09:00-17:00 "
 	    "Europe/Berlin'" },
 	{ "max", O_MAX, "N", "at most N messages this run" },
+	{ "connections", O_CONNECTIONS, "N", "N connections at once (default "
+	    "1)" },
 	{ "rate", O_RATE, "N/s", "at most N messages a second" },
 	{ "dry-run", O_DRY_RUN, NULL, "print the messages (mbox, or -o "
 	    "jsonl) and send nothing" },
@@ -562,6 +564,12 @@ cmd_send(struct cli *cli, int argc, char **argv)
 			run.rate = rate(cli, arg);
 		else if (c == O_DUE)
 			due = 1;
+		else if (c == O_CONNECTIONS) {
+			run.connections = (int)number(cli, "connections", arg);
+			if (run.connections > CRM_CAMPAIGN_CONNECTIONS)
+				cli_usage_error(cli, "--connections: at most %d",
+				    CRM_CAMPAIGN_CONNECTIONS);
+		}
 		else if (c == O_WINDOW) {
 			crm_sla_cal_free(cal);
 			cal = window(cli, arg);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -545,6 +546,102 @@ send_all(struct crm_db *db, const struct campaign *k,
 	return err;
 }
 
+/* What a worker sends back through its pipe: its tally and its error. */
+struct report {
+	struct crm_campaign_tally t;
+	int	 code;			/* 0: none */
+	char	 msg[512];
+};
+
+/* A worker: its own database connection and session, its share. */
+static void
+worker(const char *path, const struct campaign *k,
+    const struct crm_campaign_run *run, int n, int i, struct sender *s,
+    int fd)
+{
+	struct crm_campaign_run r = *run;
+	struct crm_db *db = NULL;
+	struct crm_error *err;
+	struct report rep;
+	ssize_t w;
+
+	memset(&rep, 0, sizeof(rep));
+	r.progress = NULL;
+	r.rate = run->rate / n;
+	if (run->max > 0)
+		r.max = run->max / n + (i < run->max % n);
+	if (run->max > 0 && r.max == 0)
+		err = NULL;
+	else if ((err = crm_db_open(path, CRM_DB_WRITE, &db)) == NULL)
+		err = send_all(db, k, &r, s, &rep.t);
+	if (err != NULL) {
+		rep.code = err->code;
+		snprintf(rep.msg, sizeof(rep.msg), "%s", err->msg);
+		crm_error_free(err);
+	}
+	w = write(fd, &rep, sizeof(rep));
+	_exit(w == (ssize_t)sizeof(rep) ? 0 : 1);
+}
+
+/*
+ * Several connections at once: one process each, claiming rows from the
+ * same send log (a claim is a transaction, so none is claimed twice),
+ * while this one holds the run lock and waits for them all.
+ */
+static struct crm_error *
+send_workers(struct crm_db *db, const struct campaign *k,
+    const struct crm_campaign_run *run, struct sender *s,
+    struct crm_campaign_tally *t)
+{
+	struct crm_error *err = NULL;
+	struct report rep;
+	pid_t pid[CRM_CAMPAIGN_CONNECTIONS];
+	int fd[CRM_CAMPAIGN_CONNECTIONS], p[2], i, n = run->connections;
+	ssize_t got;
+
+	fflush(NULL);
+	for (i = 0; i < n; i++) {
+		pid[i] = -1;
+		fd[i] = -1;
+		if (pipe(p) != 0 || (pid[i] = fork()) < 0) {
+			err = crm_error_new(CRM_EXIT_TEMPFAIL, "connection %d: "
+			    "%s", i + 1, strerror(errno));
+			break;
+		}
+		if (pid[i] == 0) {
+			close(p[0]);
+			worker(db->path, k, run, n, i, s, p[1]);
+		}
+		close(p[1]);
+		fd[i] = p[0];
+	}
+	for (i = 0; i < n; i++) {
+		if (fd[i] < 0)
+			continue;
+		got = read(fd[i], &rep, sizeof(rep));
+		close(fd[i]);
+		while (waitpid(pid[i], NULL, 0) < 0 && errno == EINTR)
+			;
+		if (got != (ssize_t)sizeof(rep)) {
+			if (err == NULL)
+				err = crm_error_new(CRM_EXIT_TEMPFAIL, "connection "
+				    "%d ended without a report", i + 1);
+			continue;
+		}
+		t->sent += rep.t.sent;
+		t->failed += rep.t.failed;
+		t->deferred += rep.t.deferred;
+		t->unknown += rep.t.unknown;
+		t->outside |= rep.t.outside;
+		if (rep.code != 0 && err == NULL)
+			err = crm_error_new(rep.code, "%s", rep.msg);
+	}
+	if (run->progress != NULL)
+		run->progress(t->sent + t->failed, t->sent + t->failed,
+		    run->arg);
+	return err;
+}
+
 struct crm_error *
 crm_campaign_send(struct crm_db *db, sqlite3_int64 id,
     const struct crm_campaign_run *run, struct crm_campaign_tally *t)
@@ -585,7 +682,10 @@ crm_campaign_send(struct crm_db *db, sqlite3_int64 id,
 	    " recorded' WHERE campaign_id = ?1 AND status = 'claimed'", id,
 	    &t->unknown)) != NULL)
 		goto done;
-	err = send_all(db, &k, run, &s, t);
+	if (run->connections > 1)
+		err = send_workers(db, &k, run, &s, t);
+	else
+		err = send_all(db, &k, run, &s, t);
 	if (count_status(db, id, "queued", &t->remaining) == NULL &&
 	    count_status(db, id, "skipped", &n) == NULL)
 		t->skipped = n;

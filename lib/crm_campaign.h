@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 
+#define CRM_CAMPAIGN_CONNECTIONS 32	/* at most, at once */
 #include <sqlite3.h>
 #include <cjson/cJSON.h>
 
@@ -86,6 +87,8 @@ struct crm_sla_cal;
 struct crm_campaign_run {
 	long		 max;		/* messages this run; 0: all */
 	double		 rate;		/* messages a second; 0: no limit */
+	int		 connections;	/* at once, each its own process;
+					   0 or 1: one */
 	int		 dry_run;	/* render to out, write nothing */
 	int		 jsonl;		/* dry run: JSON Lines, not mbox */
 	FILE		*out;		/* dry run output */

@@ -12,7 +12,7 @@ if ! smtpd_find; then
 	skip "no SMTP server: install python3-aiosmtpd or postfix (smtp-sink)"
 	exit 0
 fi
-plan 76
+plan 82
 
 # received DIR...: "COUNT EMAIL" for every recipient of the messages in
 # the server directories, each message parsed strictly; a defect is
@@ -262,6 +262,25 @@ like "$(cat one.err two.err)" 'campaign "big" is being sent by another run' \
 r=$(received "$SMTPD_DIR")
 is "$(printf '%s\n' "$r" | wc -l | tr -d ' ') $(printf '%s\n' "$r" | grep -vc '^1 ')" \
     "1000 0" "each received once"
+
+# Four connections at once: still once each
+sql "DELETE FROM campaign_sends WHERE campaign_id = 3;
+    UPDATE campaigns SET status = 'draft' WHERE id = 3"
+smtpd_start accept || exit 1
+export CRM_SMTP_URL="smtp://127.0.0.1:$SMTPD_PORT"
+run crm-campaign send big --connections 4
+expect_rc 0 "--connections 4"
+expect_err 'crm-campaign: sent 1000, failed 0, skipped 0, remaining 0' \
+    "the tally of the four"
+r=$(received "$SMTPD_DIR")
+is "$(printf '%s\n' "$r" | wc -l | tr -d ' ') $(printf '%s\n' "$r" | grep -vc '^1 ')" \
+    "1000 0" "each received once"
+[ "$(grep -c '^ehlo' "$SMTPD_DIR/log" 2>/dev/null || echo 4)" -ge 2 ]
+ok $? "over several connections"
+run crm-campaign send big --connections 2 --max 0
+expect_rc 2 "--max 0 is no number of messages"
+run crm-campaign send big --connections 99
+expect_rc 2 "too many connections"
 
 # 451, then 250
 crm-segment create two --where 'email in (ada@example.org, bob@example.org)' \
