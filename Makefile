@@ -122,9 +122,11 @@ bench-campaign: all
 deps:
 	@if command -v apt-get >/dev/null 2>&1; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		pkgs="build-essential pkg-config clang libsqlite3-dev libcsv-dev libcjson-dev libcurl4-openssl-dev sqlite3 jq mandoc shellcheck perl zsh fish valgrind sqlite-utils time python3-aiosmtpd"; \
+		pkgs="build-essential pkg-config clang libsqlite3-dev libcsv-dev libcjson-dev libcurl4-openssl-dev sqlite3 jq mandoc shellcheck perl zsh fish valgrind sqlite-utils time python3-aiosmtpd postfix"; \
 		if dpkg-query -W -f='$${Status}\n' $$pkgs 2>/dev/null | grep -vq 'install ok installed' || \
 		   [ "$$(dpkg-query -W -f='$${Status}\n' $$pkgs 2>/dev/null | wc -l)" -ne "$$(echo $$pkgs | wc -w)" ]; then \
+			echo 'postfix postfix/main_mailer_type select No configuration' | \
+			    $$SUDO debconf-set-selections 2>/dev/null; \
 			$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 			$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$pkgs; \
 		else echo "deps: all packages present"; fi; \
