@@ -27,7 +27,7 @@ enum {
 	O_SEGMENT = 300, O_SUBJECT, O_FROM, O_REPLY_TO, O_TEXT, O_HTML,
 	O_CHANNEL, O_URL, O_BODY, O_OPT_IN, O_SET, O_FORCE, O_TO, O_AS,
 	O_MAX, O_RATE, O_DRY_RUN, O_STATUS, O_UNKNOWN, O_DUE, O_WINDOW,
-	O_DAYS, O_MBOX, O_CONNECTIONS
+	O_DAYS, O_MBOX, O_CONNECTIONS, O_STEP
 };
 
 #define FIELD_OPTS \
@@ -86,6 +86,19 @@ static const struct cli_opt sends_opts[] = {
 static const struct cli_opt bounces_opts[] = {
 	{ "mbox", O_MBOX, "FILE", "every message of an mbox file (- for "
 	    "stdin), not one message on stdin" },
+	CLI_OPT_END
+};
+
+static const struct cli_opt sequence_opts[] = {
+	{ "segment", O_SEGMENT, "SEGMENT", "add: who enters the sequence" },
+	{ "step", O_STEP, "'day N: CAMPAIGN'", "add: a step, in the order "
+	    "of the days (repeatable)" },
+	CLI_OPT_END
+};
+
+static const struct cli_opt tick_opts[] = {
+	{ "max", O_MAX, "N", "at most N messages a step campaign" },
+	{ "rate", O_RATE, "N/s", "at most N messages a second" },
 	CLI_OPT_END
 };
 
@@ -802,6 +815,116 @@ cmd_retry(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
+static int
+print_sequences(struct cli *cli, sqlite3_int64 only)
+{
+	struct crm_error *err;
+	struct crm_out *out = NULL;
+
+	if ((err = cli_out(cli, crm_sequence_columns, crm_sequence_columns,
+	    NULL, &out)) == NULL &&
+	    (err = crm_sequence_list(cli->db, only, cli_write_one, out)) ==
+	    NULL)
+		err = crm_out_finish(out);
+	crm_out_free(out);
+	return cli_error(cli, err);
+}
+
+static int
+cmd_sequence(struct cli *cli, int argc, char **argv)
+{
+	struct crm_strv steps = CRM_STRV_INIT;
+	struct crm_error *err;
+	sqlite3_int64 id = 0;
+	const char *arg, *segment = NULL, *sub;
+	int c, ind, status;
+
+	while ((c = cli_getopt(cli, argc, argv, &arg, &ind)) != -1) {
+		if (c == O_STEP)
+			crm_strv_push(&steps, arg);
+		else
+			segment = arg;
+	}
+	argc -= ind;
+	argv += ind;
+	if (argc < 1)
+		cli_usage_error(cli, "expected add, list, show or delete");
+	sub = argv[0];
+	if (strcmp(sub, "list") == 0 && argc == 1) {
+		if ((err = cli_db(cli, CRM_DB_READ)) != NULL)
+			return cli_error(cli, err);
+		status = print_sequences(cli, 0);
+	} else if ((strcmp(sub, "show") == 0 || strcmp(sub, "delete") == 0 ||
+	    strcmp(sub, "add") == 0) && argc == 2) {
+		if (sub[0] == 'a' && segment == NULL)
+			cli_usage_error(cli, "add needs --segment and --step");
+		if ((err = cli_db(cli, sub[0] == 's' ? CRM_DB_READ :
+		    CRM_DB_WRITE)) != NULL)
+			return cli_error(cli, err);
+		if (sub[0] == 's') {
+			if ((err = crm_sequence_resolve(cli->db, argv[1],
+			    &id)) != NULL)
+				return cli_error(cli, err);
+			status = print_sequences(cli, id);
+		} else {
+			if ((err = crm_db_begin(cli->db)) == NULL) {
+				if (sub[0] == 'a')
+					err = crm_sequence_create(cli->db,
+					    argv[1], segment,
+					    (const char *const *)steps.v,
+					    steps.n, &id);
+				else if ((err = crm_sequence_resolve(cli->db,
+				    argv[1], &id)) == NULL)
+					err = crm_sequence_delete(cli->db, id);
+				err = commit(cli, err);
+			}
+			status = err != NULL ? cli_error(cli, err) :
+			    sub[0] == 'a' ? print_sequences(cli, id) : 0;
+		}
+	} else
+		cli_usage_error(cli, "expected add NAME, list, show NAME or "
+		    "delete NAME");
+	crm_strv_clear(&steps);
+	return status;
+}
+
+static int
+cmd_tick(struct cli *cli, int argc, char **argv)
+{
+	struct crm_campaign_run run;
+	struct crm_error *err;
+	struct due d = { NULL, NULL, 0 };
+	const char *arg;
+	long enrolled, queued;
+	size_t i;
+	int c, ind, status = 0;
+
+	memset(&run, 0, sizeof(run));
+	while ((c = cli_getopt(cli, argc, argv, &arg, &ind)) != -1) {
+		if (c == O_MAX)
+			run.max = number(cli, "max", arg);
+		else
+			run.rate = rate(cli, arg);
+	}
+	if (ind < argc)
+		cli_usage_error(cli, "unexpected argument \"%s\"", argv[ind]);
+	if ((err = cli_db(cli, CRM_DB_WRITE)) != NULL ||
+	    (err = crm_sequence_tick(cli->db, &enrolled, &queued, add_due,
+	    &d)) != NULL)
+		return cli_error(cli, err);
+	if (enrolled + queued > 0)
+		fprintf(stderr, "%s: enrolled %ld, steps due %ld\n",
+		    cli->prog->name, enrolled, queued);
+	for (i = 0; i < d.n; i++) {
+		status = worse(status, send_one(cli, d.ids[i], d.names[i],
+		    &run));
+		free(d.names[i]);
+	}
+	free(d.ids);
+	free(d.names);
+	return status;
+}
+
 struct bounces {
 	struct cli	*cli;
 	struct crm_out	*out;
@@ -946,6 +1069,11 @@ static const struct cli_verb verbs[] = {
 	    NULL, CLI_DBOPT | CLI_OUTPUT },
 	{ "retry", cmd_retry, "NAME", "queue the failed recipients again",
 	    retry_opts, CLI_DBOPT },
+	{ "sequence", cmd_sequence, "add|list|show|delete [NAME]", "drips: "
+	    "campaigns days after contacts enter a segment", sequence_opts,
+	    CLI_DBOPT | CLI_OUTPUT },
+	{ "tick", cmd_tick, NULL, "for cron: move every drip on, and send "
+	    "what came due", tick_opts, CLI_DBOPT },
 	{ "bounces", cmd_bounces, NULL, "mark hard bounces from delivery "
 	    "reports (RFC 3464)", bounces_opts, CLI_DBOPT | CLI_OUTPUT },
 	{ "stats", cmd_stats, "NAME", "counts of the send log, and what "

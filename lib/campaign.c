@@ -64,7 +64,35 @@ const char crm_campaign_schema_1[] =
 	"CREATE INDEX campaign_sends_queue ON campaign_sends(campaign_id,"
 	" status, id);"
 	"CREATE INDEX campaign_sends_contact ON campaign_sends(contact_id);"
-	"ALTER TABLE contacts ADD COLUMN bounced_at TEXT;";
+	"ALTER TABLE contacts ADD COLUMN bounced_at TEXT;"
+	/*
+	 * Drips: a sequence sends its steps' campaigns to each contact of
+	 * its segment, each step a number of days after the contact was
+	 * enrolled; next_step is the first step not yet queued for it.
+	 */
+	"CREATE TABLE sequences ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" name TEXT NOT NULL UNIQUE,"
+	" segment_id INTEGER REFERENCES segments(id) ON DELETE SET NULL,"
+	" created_at TEXT NOT NULL,"
+	" updated_at TEXT NOT NULL);"
+	"CREATE TABLE sequence_steps ("
+	" sequence_id INTEGER NOT NULL"
+	"  REFERENCES sequences(id) ON DELETE CASCADE,"
+	" step INTEGER NOT NULL,"
+	" day INTEGER NOT NULL CHECK (day >= 0),"
+	" campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
+	" PRIMARY KEY (sequence_id, step)) WITHOUT ROWID;"
+	"CREATE TABLE sequence_enrollments ("
+	" sequence_id INTEGER NOT NULL"
+	"  REFERENCES sequences(id) ON DELETE CASCADE,"
+	" contact_id INTEGER NOT NULL"
+	"  REFERENCES contacts(id) ON DELETE CASCADE,"
+	" enrolled_at TEXT NOT NULL,"
+	" next_step INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (sequence_id, contact_id)) WITHOUT ROWID;"
+	"CREATE INDEX sequence_enrollments_contact"
+	" ON sequence_enrollments(contact_id);";
 
 const char *const crm_campaign_columns[] = {
 	"id", "name", "channel", "segment", "segment_id", "status",

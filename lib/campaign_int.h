@@ -61,6 +61,16 @@ struct crm_error *campaign_context(struct crm_db *db,
 	    const struct campaign *k, sqlite3_int64 contact, sqlite3_int64 row,
 	    cJSON **ctx, char **unsub);
 
+/*
+ * Queue campaign k for the contacts enrolled in sequence seq that wait
+ * for step step and were enrolled at or before bound: a send log row
+ * each, queued or skipped with the reason, none twice; *n how many.
+ * In the caller's transaction.
+ */
+struct crm_error *campaign_enqueue(struct crm_db *db,
+	    const struct campaign *k, sqlite3_int64 seq, int step,
+	    const char *bound, long *n);
+
 /* A recipient's message, rendered. */
 struct campaign_msg {
 	char	*msg;		/* RFC 5322, or the JSON body */

@@ -122,6 +122,40 @@ audience(struct crm_db *db, const struct campaign *k, struct crm_filter **f)
 /* A webhook needs no email address: a gateway may text or chat. */
 #define SKIP(k) ((k)->webhook ? SKIP_SQL("0") : SKIP_SQL("1"))
 
+struct crm_error *
+campaign_enqueue(struct crm_db *db, const struct campaign *k,
+    sqlite3_int64 seq, int step, const char *bound, long *n)
+{
+	struct crm_buf sql = CRM_BUF_INIT;
+	struct crm_error *err;
+	sqlite3_stmt *st;
+
+	*n = 0;
+	crm_buf_addf(&sql, "INSERT OR IGNORE INTO campaign_sends (campaign_id,"
+	    " contact_id, email, status, reason) SELECT ?1, id, email,"
+	    " CASE WHEN why IS NULL THEN 'queued' ELSE 'skipped' END, why"
+	    " FROM (SELECT c.id, c.email, %s AS why"
+	    " FROM sequence_enrollments e JOIN contacts c ON c.id = e.contact_id"
+	    " WHERE e.sequence_id = ?3 AND e.next_step = ?4"
+	    " AND e.enrolled_at <= ?5 ORDER BY c.id)", SKIP(k));
+	err = crm_db_prepare(db, sql.buf, &st);
+	crm_buf_release(&sql);
+	if (err != NULL)
+		return err;
+	sqlite3_bind_int64(st, 1, k->id);
+	sqlite3_bind_int(st, 2, k->opt_in);
+	sqlite3_bind_int64(st, 3, seq);
+	sqlite3_bind_int(st, 4, step);
+	crm_db_bind_text(st, 5, bound);
+	if ((err = crm_db_step_done(db, st)) != NULL)
+		return err;
+	if ((*n = sqlite3_changes(db->sql)) > 0)
+		err = run1(db, "UPDATE campaigns SET status = 'sending'"
+		    " WHERE id = ?1 AND status IN ('draft', 'done')", k->id,
+		    NULL);
+	return err;
+}
+
 /* Take the audience into the send log, once, in one transaction. */
 static struct crm_error *
 snapshot(struct crm_db *db, const struct campaign *k, int *taken)

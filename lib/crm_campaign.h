@@ -151,6 +151,32 @@ struct crm_error *crm_campaign_bounce(struct crm_db *db, const char *msg,
 	    int *is_dsn);
 
 /*
+ * Drips (lib/campaign_seq.c): a sequence of steps "day N: CAMPAIGN" for
+ * the contacts of a segment, each step's campaign sent N days after the
+ * contact entered the sequence.  Create with the step specs (days in
+ * order); errors name the step.  In the caller's transaction.
+ */
+extern const char *const crm_sequence_columns[];
+struct crm_error *crm_sequence_resolve(struct crm_db *db, const char *ref,
+	    sqlite3_int64 *id);
+struct crm_error *crm_sequence_create(struct crm_db *db, const char *name,
+	    const char *segment, const char *const *steps, size_t n,
+	    sqlite3_int64 *id);
+struct crm_error *crm_sequence_delete(struct crm_db *db, sqlite3_int64 id);
+/* Sequence records by name, or only sequence only (0: all). */
+struct crm_error *crm_sequence_list(struct crm_db *db, sqlite3_int64 only,
+	    int (*fn)(const cJSON *rec, void *arg), void *arg);
+/*
+ * For cron, in a transaction of its own: enrol each sequence's new
+ * contacts (*enrolled), queue every step come due (*queued; a step is
+ * queued for a contact once, ever), then hand fn each step campaign with
+ * recipients queued, for the caller to send.
+ */
+struct crm_error *crm_sequence_tick(struct crm_db *db, long *enrolled,
+	    long *queued, void (*fn)(sqlite3_int64 campaign, const char *name,
+	    void *arg), void *arg);
+
+/*
  * For crm-campaign check: call fn with one record per template variable,
  * {"variable", "missing"}: for how many of the audience it is missing.
  */
