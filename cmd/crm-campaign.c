@@ -27,7 +27,7 @@ enum {
 	O_SEGMENT = 300, O_SUBJECT, O_FROM, O_REPLY_TO, O_TEXT, O_HTML,
 	O_CHANNEL, O_URL, O_BODY, O_OPT_IN, O_SET, O_FORCE, O_TO, O_AS,
 	O_MAX, O_RATE, O_DRY_RUN, O_STATUS, O_UNKNOWN, O_DUE, O_WINDOW,
-	O_DAYS, O_MBOX, O_CONNECTIONS, O_STEP
+	O_DAYS, O_MBOX, O_CONNECTIONS, O_STEP, O_STEPS
 };
 
 #define FIELD_OPTS \
@@ -93,6 +93,8 @@ static const struct cli_opt sequence_opts[] = {
 	{ "segment", O_SEGMENT, "SEGMENT", "add: who enters the sequence" },
 	{ "step", O_STEP, "'day N: CAMPAIGN'", "add: a step, in the order "
 	    "of the days (repeatable)" },
+	{ "steps", O_STEPS, "FILE", "add: the steps as JSON Lines, "
+	    "{\"day\": N, \"campaign\": NAME} (- for stdin)" },
 	CLI_OPT_END
 };
 
@@ -717,6 +719,87 @@ static const struct cli_opt stats_opts[] = {
 	CLI_OPT_END
 };
 
+static const char *const status_columns[] = {
+	"campaign", "status", "scheduled_at", "queued", "sent", "failed",
+	"unknown", "skipped", NULL
+};
+
+static int
+status_one(struct cli *cli, struct crm_out *out, sqlite3_int64 id)
+{
+	struct crm_error *err;
+	cJSON *rec = NULL, *c;
+	const char *const *f;
+
+	if ((err = crm_campaign_stats(cli->db, id, 30, &rec)) == NULL &&
+	    (err = crm_campaign_get(cli->db, id, &c)) == NULL) {
+		cJSON_AddItemToObject(rec, "scheduled_at", cJSON_Duplicate(
+		    cJSON_GetObjectItemCaseSensitive(c, "scheduled_at"), 1));
+		cJSON_Delete(c);
+		c = cJSON_CreateObject();
+		for (f = status_columns; *f != NULL; f++)
+			cJSON_AddItemToObject(c, *f, cJSON_Duplicate(
+			    cJSON_GetObjectItemCaseSensitive(rec, *f), 1));
+		err = crm_out_write(out, c);
+		cJSON_Delete(c);
+	}
+	cJSON_Delete(rec);
+	return err != NULL ? cli_error(cli, err) : 0;
+}
+
+static void
+add_id(sqlite3_int64 id, const char *name, void *arg)
+{
+	struct due *d = arg;
+
+	d->ids = crm_xrealloc(d->ids, (d->n + 1) * sizeof(*d->ids));
+	d->ids[d->n++] = id;
+}
+
+static int
+status_all(const cJSON *rec, void *arg)
+{
+	add_id((sqlite3_int64)cJSON_GetObjectItemCaseSensitive(rec, "id")->
+	    valuedouble, NULL, arg);
+	return 0;
+}
+
+static int
+cmd_status(struct cli *cli, int argc, char **argv)
+{
+	struct due d = { NULL, NULL, 0 };
+	struct crm_error *err;
+	struct crm_out *out = NULL;
+	sqlite3_int64 id;
+	const char *arg;
+	size_t i;
+	int ind, status = 0;
+
+	while (cli_getopt(cli, argc, argv, &arg, &ind) != -1)
+		;
+	if ((err = cli_db(cli, CRM_DB_READ)) != NULL)
+		return cli_error(cli, err);
+	for (i = (size_t)ind; i < (size_t)argc; i++) {
+		if ((err = crm_campaign_resolve(cli->db, argv[i], &id)) != NULL)
+			return cli_error(cli, err);
+		add_id(id, NULL, &d);
+	}
+	if (ind == argc && (err = crm_campaign_list(cli->db, status_all,
+	    &d)) != NULL)
+		return cli_error(cli, err);
+	if ((err = cli_out(cli, status_columns, status_columns, NULL, &out)) !=
+	    NULL)
+		status = cli_error(cli, err);
+	for (i = 0; out != NULL && i < d.n && status == 0 &&
+	    !crm_out_closed(out); i++)
+		status = status_one(cli, out, d.ids[i]);
+	if (out != NULL && status == 0 && (err = crm_out_finish(out)) != NULL)
+		status = cli_error(cli, err);
+	crm_out_free(out);
+	free(d.ids);
+	return status;
+}
+
 static int
 cmd_stats(struct cli *cli, int argc, char **argv)
 {
@@ -830,6 +913,38 @@ print_sequences(struct cli *cli, sqlite3_int64 only)
 	return cli_error(cli, err);
 }
 
+/* --steps FILE: JSON Lines of {"day", "campaign"} as "day N: NAME". */
+static void
+steps_file(struct cli *cli, const char *path, struct crm_strv *steps)
+{
+	char *text = read_file(cli, "steps", path), *line, *next, spec[300];
+	const cJSON *day, *name;
+	cJSON *o;
+	int n = 0;
+
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		n++;
+		if (line[strspn(line, " \t\r")] == '\0')
+			continue;
+		o = cJSON_Parse(line);
+		day = cJSON_GetObjectItemCaseSensitive(o, "day");
+		name = cJSON_GetObjectItemCaseSensitive(o, "campaign");
+		if (!cJSON_IsNumber(day) || !cJSON_IsString(name) ||
+		    day->valuedouble != (double)(long)day->valuedouble) {
+			cJSON_Delete(o);
+			cli_usage_error(cli, "--steps: %s: line %d: expected "
+			    "{\"day\": N, \"campaign\": NAME}", path, n);
+		}
+		snprintf(spec, sizeof(spec), "day %ld: %s",
+		    (long)day->valuedouble, name->valuestring);
+		crm_strv_push(steps, spec);
+		cJSON_Delete(o);
+	}
+	free(text);
+}
+
 static int
 cmd_sequence(struct cli *cli, int argc, char **argv)
 {
@@ -842,6 +957,8 @@ cmd_sequence(struct cli *cli, int argc, char **argv)
 	while ((c = cli_getopt(cli, argc, argv, &arg, &ind)) != -1) {
 		if (c == O_STEP)
 			crm_strv_push(&steps, arg);
+		else if (c == O_STEPS)
+			steps_file(cli, arg, &steps);
 		else
 			segment = arg;
 	}
@@ -1063,6 +1180,8 @@ static const struct cli_verb verbs[] = {
 	    CLI_DBOPT | CLI_OUTPUT },
 	{ "cancel", cmd_cancel, "NAME", "never send the rest", NULL,
 	    CLI_DBOPT | CLI_OUTPUT },
+	{ "status", cmd_status, "[NAME...]", "where campaigns stand: status, "
+	    "time, counts", NULL, CLI_DBOPT | CLI_OUTPUT },
 	{ "sends", cmd_sends, "NAME", "print the send log", sends_opts,
 	    CLI_DBOPT | CLI_OUTPUT },
 	{ "failed", cmd_failed, "NAME", "print the recipients that failed",

@@ -10,7 +10,7 @@ if ! smtpd_find; then
 	skip "no SMTP server: install python3-aiosmtpd or postfix (smtp-sink)"
 	exit 0
 fi
-plan 39
+plan 42
 
 # received: "COUNT EMAIL" for every recipient the server got.
 received() {
@@ -63,6 +63,15 @@ expect_err 'crm-campaign: a: sent 6, failed 0, skipped 0, remaining 0' \
 is "$(status a) $(status b)" "done scheduled" "a done, b still waiting"
 run crm-campaign send --due a
 expect_rc 2 "--due takes no name"
+run crm-campaign status -o tsv
+expect_out 'campaign	status	scheduled_at	queued	sent	failed	unknown	skipped
+a	done	2026-11-22T13:00:00Z	0	6	0	0	0
+b	scheduled	2026-11-22T14:00:00Z	0	0	0	0	0
+c	draft		0	0	0	0	0' "status: every campaign"
+run crm-campaign status b --fields campaign,status
+expect_out '{"campaign":"b","status":"scheduled"}' "or those named"
+run crm-campaign status nope
+expect_rc 2 "an unknown campaign"
 
 # --max: the rest on the next run; pause and resume
 CRM_NOW=2026-11-22T15:00:00Z run crm-campaign send --due --max 2

@@ -10,7 +10,7 @@ if ! smtpd_find; then
 	skip "no SMTP server: install python3-aiosmtpd or postfix (smtp-sink)"
 	exit 0
 fi
-plan 22
+plan 24
 
 # received: "COUNT EMAIL SUBJECT" a message kind.
 received() {
@@ -106,6 +106,16 @@ run crm-campaign sequence delete onboarding
 expect_rc 0 "delete"
 is "$(sql 'SELECT count(*) FROM sequence_enrollments') $(sql 'SELECT count(*) FROM campaign_sends')" \
     "0 9" "its enrolments go; the send logs stay"
+printf '%s\n' '{"day": 0, "campaign": "welcome"}' '{"day": 7, "campaign": "last"}' |
+    crm-campaign sequence add weekly --segment trials --steps - \
+    --fields steps >out
+is "$(cat out)" '{"steps":[{"day":0,"campaign":"welcome","queued_for":0},{"day":7,"campaign":"last","queued_for":0}]}' \
+    "--steps: the steps as JSON Lines"
+printf '%s\n' '{"day": "x"}' >bad.jsonl
+run crm-campaign sequence add worse --segment trials --steps bad.jsonl
+expect_err 'crm-campaign sequence: --steps: bad.jsonl: line 1: expected {"day": N, "campaign": NAME}
+usage: crm-campaign sequence [options] add|list|show|delete [NAME]' \
+    "a line that is no step"
 run crm-campaign sequence frob
 expect_rc 2 "an unknown sub-command"
 run crm-campaign tick extra
