@@ -591,6 +591,25 @@ cli_read_messages(const char *mbox, size_t max,
 	return err;
 }
 
+struct crm_error *
+cli_begin(struct cli *cli)
+{
+	struct crm_error *err;
+
+	if ((err = cli_db(cli, CRM_DB_WRITE)) != NULL)
+		return err;
+	return crm_db_begin(cli->db);
+}
+
+struct crm_error *
+cli_commit(struct cli *cli, struct crm_error *err)
+{
+	if (err == NULL)
+		return crm_db_commit(cli->db);
+	crm_db_rollback(cli->db);
+	return err;
+}
+
 struct batch_run {
 	const struct cli_batch *b;
 	sqlite3_int64	*ids;

@@ -113,6 +113,14 @@ struct crm_error *cli_read_messages(const char *mbox, size_t max,
 	    void (*fn)(const char *raw, size_t len, size_t total, void *arg),
 	    void *arg);
 
+/*
+ * A command's write: cli_begin() opens the database to write and begins
+ * the transaction; cli_commit() commits it when err is NULL, else rolls
+ * it back, and returns err or the commit's error.
+ */
+struct crm_error *cli_begin(struct cli *cli);
+struct crm_error *cli_commit(struct cli *cli, struct crm_error *err);
+
 /* Open the database (once) in mode CRM_DB_READ or CRM_DB_WRITE. */
 struct crm_error *cli_db(struct cli *cli, int mode);
 

@@ -197,25 +197,6 @@ print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n)
 	    crm_campaign_table_columns, ids, n, get_campaign, NULL);
 }
 
-static struct crm_error *
-commit(struct cli *cli, struct crm_error *err)
-{
-	if (err == NULL)
-		return crm_db_commit(cli->db);
-	crm_db_rollback(cli->db);
-	return err;
-}
-
-static struct crm_error *
-begin(struct cli *cli)
-{
-	struct crm_error *err;
-
-	if ((err = cli_db(cli, CRM_DB_WRITE)) != NULL)
-		return err;
-	return crm_db_begin(cli->db);
-}
-
 static int
 cmd_create(struct cli *cli, int argc, char **argv)
 {
@@ -227,8 +208,8 @@ cmd_create(struct cli *cli, int argc, char **argv)
 	values = field_values(cli, argc, argv, &ind);
 	if (argc - ind != 1)
 		cli_usage_error(cli, "expected one NAME");
-	if ((err = begin(cli)) == NULL)
-		err = commit(cli, crm_campaign_create(cli->db, argv[ind],
+	if ((err = cli_begin(cli)) == NULL)
+		err = cli_commit(cli, crm_campaign_create(cli->db, argv[ind],
 		    values, &id));
 	cJSON_Delete(values);
 	if (err != NULL)
@@ -250,11 +231,11 @@ cmd_edit(struct cli *cli, int argc, char **argv)
 	if (cJSON_GetArraySize(values) == 0)
 		cli_usage_error(cli, "nothing to change (give a field option "
 		    "or --set)");
-	if ((err = begin(cli)) == NULL) {
+	if ((err = cli_begin(cli)) == NULL) {
 		if ((err = crm_campaign_resolve(cli->db, argv[ind], &id)) ==
 		    NULL)
 			err = crm_campaign_edit(cli->db, id, values);
-		err = commit(cli, err);
+		err = cli_commit(cli, err);
 	}
 	cJSON_Delete(values);
 	if (err != NULL)
@@ -274,12 +255,12 @@ cmd_clone(struct cli *cli, int argc, char **argv)
 		;
 	if (argc - ind != 2)
 		cli_usage_error(cli, "expected NAME NEW");
-	if ((err = begin(cli)) == NULL) {
+	if ((err = cli_begin(cli)) == NULL) {
 		if ((err = crm_campaign_resolve(cli->db, argv[ind], &id)) ==
 		    NULL)
 			err = crm_campaign_clone(cli->db, id, argv[ind + 1],
 			    &out);
-		err = commit(cli, err);
+		err = cli_commit(cli, err);
 	}
 	if (err != NULL)
 		return cli_error(cli, err);
@@ -650,7 +631,7 @@ cmd_test(struct cli *cli, int argc, char **argv)
 		return cli->status;
 	if ((as == NULL || (err = crm_contact_resolve(cli->db, as,
 	    &contact)) == NULL) && (err = crm_db_begin(cli->db)) == NULL)
-		err = commit(cli, crm_campaign_test(cli->db, id, contact, to,
+		err = cli_commit(cli, crm_campaign_test(cli->db, id, contact, to,
 		    &reply));
 	if (err != NULL)
 		return cli_error(cli, err);
@@ -676,7 +657,7 @@ control(struct cli *cli, int argc, char **argv, const char *action)
 	if ((id = one_campaign(cli, 1, argv + ind, CRM_DB_WRITE)) == 0)
 		return cli->status;
 	if ((err = crm_db_begin(cli->db)) != NULL ||
-	    (err = commit(cli, want == 2 ? crm_campaign_schedule(cli->db, id,
+	    (err = cli_commit(cli, want == 2 ? crm_campaign_schedule(cli->db, id,
 	    argv[ind + 1]) : crm_campaign_control(cli->db, id, action))) !=
 	    NULL)
 		return cli_error(cli, err);
@@ -891,7 +872,7 @@ cmd_retry(struct cli *cli, int argc, char **argv)
 	    0)
 		return cli->status;
 	if ((err = crm_db_begin(cli->db)) != NULL ||
-	    (err = commit(cli, crm_campaign_retry(cli->db, id, unknown, &n))) !=
+	    (err = cli_commit(cli, crm_campaign_retry(cli->db, id, unknown, &n))) !=
 	    NULL)
 		return cli_error(cli, err);
 	fprintf(stderr, "%s: requeued %ld\n", cli->prog->name, n);
@@ -993,7 +974,7 @@ cmd_sequence(struct cli *cli, int argc, char **argv)
 				else if ((err = crm_sequence_resolve(cli->db,
 				    argv[1], &id)) == NULL)
 					err = crm_sequence_delete(cli->db, id);
-				err = commit(cli, err);
+				err = cli_commit(cli, err);
 			}
 			status = err != NULL ? cli_error(cli, err) :
 			    sub[0] == 'a' ? print_sequences(cli, id) : 0;

@@ -88,26 +88,6 @@ segment_number(struct cli *cli, const char *name, const char *arg)
 	return v;
 }
 
-/* Begin a write; the exit status of committing, or of err. */
-static struct crm_error *
-begin(struct cli *cli)
-{
-	struct crm_error *err;
-
-	if ((err = cli_db(cli, CRM_DB_WRITE)) != NULL)
-		return err;
-	return crm_db_begin(cli->db);
-}
-
-static struct crm_error *
-commit(struct cli *cli, struct crm_error *err)
-{
-	if (err == NULL)
-		return crm_db_commit(cli->db);
-	crm_db_rollback(cli->db);
-	return err;
-}
-
 static struct crm_error *
 get_segment(struct cli *cli, sqlite3_int64 id, void *arg, cJSON **rec)
 {
@@ -143,8 +123,8 @@ cmd_create(struct cli *cli, int argc, char **argv)
 		cli_usage_error(cli, "give --where FILTER (a dynamic segment) "
 		    "or --static (a list), not %s", is_static ? "both" :
 		    "neither");
-	if ((err = begin(cli)) == NULL)
-		err = commit(cli, crm_segment_create(cli->db, argv[ind], where,
+	if ((err = cli_begin(cli)) == NULL)
+		err = cli_commit(cli, crm_segment_create(cli->db, argv[ind], where,
 		    desc, &id));
 	if (err != NULL)
 		return cli_error(cli, err);
@@ -170,11 +150,11 @@ cmd_update(struct cli *cli, int argc, char **argv)
 	if (where == NULL && desc == NULL)
 		cli_usage_error(cli, "nothing to change (give --where or "
 		    "--description)");
-	if ((err = begin(cli)) == NULL) {
+	if ((err = cli_begin(cli)) == NULL) {
 		if ((err = crm_segment_resolve(cli->db, argv[ind], &id)) ==
 		    NULL)
 			err = crm_segment_update(cli->db, id, where, desc);
-		err = commit(cli, err);
+		err = cli_commit(cli, err);
 	}
 	if (err != NULL)
 		return cli_error(cli, err);
@@ -193,11 +173,11 @@ cmd_rename(struct cli *cli, int argc, char **argv)
 		;
 	if (argc - ind != 2)
 		cli_usage_error(cli, "expected NAME NEW");
-	if ((err = begin(cli)) == NULL) {
+	if ((err = cli_begin(cli)) == NULL) {
 		if ((err = crm_segment_resolve(cli->db, argv[ind], &id)) ==
 		    NULL)
 			err = crm_segment_rename(cli->db, id, argv[ind + 1]);
-		err = commit(cli, err);
+		err = cli_commit(cli, err);
 	}
 	if (err != NULL)
 		return cli_error(cli, err);

@@ -89,24 +89,11 @@ list_rates(struct crm_db *db, const char *name,
 	return crm_rate_list(db, fn, arg);
 }
 
-/* Begin, then commit err == NULL, else roll back; the exit status. */
+/* Commit when err == NULL, else roll back; the exit status. */
 static int
 finish(struct cli *cli, struct crm_error *err)
 {
-	if (err == NULL)
-		return cli_error(cli, crm_db_commit(cli->db));
-	crm_db_rollback(cli->db);
-	return cli_error(cli, err);
-}
-
-static struct crm_error *
-begin(struct cli *cli)
-{
-	struct crm_error *err;
-
-	if ((err = cli_db(cli, CRM_DB_WRITE)) != NULL)
-		return err;
-	return crm_db_begin(cli->db);
+	return cli_error(cli, cli_commit(cli, err));
 }
 
 int
@@ -134,7 +121,7 @@ deal_cmd_pipeline(struct cli *cli, int argc, char **argv)
 	if (strcmp(what, "show") == 0)
 		return print_list(cli, crm_stage_columns, crm_pipeline_show,
 		    argv[1]);
-	if ((err = begin(cli)) != NULL)
+	if ((err = cli_begin(cli)) != NULL)
 		return cli_error(cli, err);
 	if (strcmp(what, "add") == 0)
 		err = crm_pipeline_add(cli->db, argv[1], stages, &id);
@@ -202,7 +189,7 @@ deal_cmd_stage(struct cli *cli, int argc, char **argv)
 	argv += ind;
 	what = sub(cli, argc, argv, names, nargs, cli->verb->args);
 	check_stage_opts(cli, what, prob, before, after, to);
-	if ((err = begin(cli)) != NULL)
+	if ((err = cli_begin(cli)) != NULL)
 		return cli_error(cli, err);
 	if (strcmp(what, "add") == 0)
 		err = crm_stage_add(cli->db, pipeline, argv[1], prob, before,
@@ -259,7 +246,7 @@ deal_cmd_rate(struct cli *cli, int argc, char **argv)
 		crm_error_free(err);
 		cli_usage_error(cli, "%s", msg);
 	}
-	if ((err = begin(cli)) != NULL)
+	if ((err = cli_begin(cli)) != NULL)
 		return cli_error(cli, err);
 	if (strcmp(what, "set") == 0)
 		err = crm_rate_set(cli->db, from, to, &r);

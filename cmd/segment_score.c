@@ -62,26 +62,6 @@ negative_last(int argc, char **argv, char ***out)
 }
 
 static struct crm_error *
-begin(struct cli *cli)
-{
-	struct crm_error *err;
-
-	if ((err = cli_db(cli, CRM_DB_WRITE)) != NULL)
-		return err;
-	return crm_db_begin(cli->db);
-}
-
-/* Commit when err is NULL, else roll back; err or the commit's. */
-static struct crm_error *
-commit(struct cli *cli, struct crm_error *err)
-{
-	if (err == NULL)
-		return crm_db_commit(cli->db);
-	crm_db_rollback(cli->db);
-	return err;
-}
-
-static struct crm_error *
 get_rule(struct cli *cli, sqlite3_int64 id, void *arg, cJSON **rec)
 {
 	return crm_score_rule_get(cli->db, id, rec);
@@ -96,8 +76,8 @@ rule_add(struct cli *cli, const char *where, const char *text)
 
 	if ((err = crm_score_points_parse(text, &points)) != NULL)
 		return cli_error(cli, err);
-	if ((err = begin(cli)) == NULL)
-		err = commit(cli, crm_score_rule_add(cli->db, where, points,
+	if ((err = cli_begin(cli)) == NULL)
+		err = cli_commit(cli, crm_score_rule_add(cli->db, where, points,
 		    &id));
 	if (err != NULL)
 		return cli_error(cli, err);
@@ -188,8 +168,8 @@ score_all(struct cli *cli)
 	struct crm_error *err;
 	long long n = 0, k = 0;
 
-	if ((err = begin(cli)) == NULL)
-		err = commit(cli, crm_score_run(cli->db, &n, &k));
+	if ((err = cli_begin(cli)) == NULL)
+		err = cli_commit(cli, crm_score_run(cli->db, &n, &k));
 	if (err != NULL)
 		return cli_error(cli, err);
 	fprintf(stderr, "%s: scored %lld contact%s with %lld rule%s\n",
@@ -245,9 +225,9 @@ segment_cmd_rfm(struct cli *cli, int argc, char **argv)
 		cli_usage_error(cli, "unexpected argument \"%s\"", argv[ind]);
 	/* The output checked before anything is written. */
 	if ((err = cli_out(cli, crm_rfm_columns, crm_rfm_columns, NULL,
-	    &out)) != NULL || (err = begin(cli)) != NULL)
+	    &out)) != NULL || (err = cli_begin(cli)) != NULL)
 		goto done;
-	if ((err = commit(cli, crm_rfm_run(cli->db, &q, &groups, &n))) !=
+	if ((err = cli_commit(cli, crm_rfm_run(cli->db, &q, &groups, &n))) !=
 	    NULL)
 		goto done;
 	cJSON_ArrayForEach(rec, groups)
