@@ -134,15 +134,7 @@ static const struct field {
 struct crm_error *
 crm_campaign_resolve(struct crm_db *db, const char *ref, sqlite3_int64 *id)
 {
-	struct crm_error *err;
-	int n;
-
-	err = crm_db_lookup(db, crm_is_id(ref) ?
-	    "SELECT id FROM campaigns WHERE id = ?" :
-	    "SELECT id FROM campaigns WHERE name = ?", ref, id, &n);
-	if (err == NULL && n == 0)
-		err = crm_error_new(CRM_EXIT_USAGE, "no campaign \"%s\"", ref);
-	return err;
+	return crm_db_resolve_name(db, "campaigns", "campaign", ref, id);
 }
 
 static cJSON *

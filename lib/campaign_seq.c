@@ -26,15 +26,7 @@
 struct crm_error *
 crm_sequence_resolve(struct crm_db *db, const char *ref, sqlite3_int64 *id)
 {
-	struct crm_error *err;
-	int n;
-
-	err = crm_db_lookup(db, crm_is_id(ref) ?
-	    "SELECT id FROM sequences WHERE id = ?" :
-	    "SELECT id FROM sequences WHERE name = ?", ref, id, &n);
-	if (err == NULL && n == 0)
-		err = crm_error_new(CRM_EXIT_USAGE, "no sequence \"%s\"", ref);
-	return err;
+	return crm_db_resolve_name(db, "sequences", "sequence", ref, id);
 }
 
 /* "day N: CAMPAIGN" into *day and the campaign's id. */

@@ -76,6 +76,14 @@ struct crm_error *crm_db_step_done(struct crm_db *db, sqlite3_stmt *st);
 struct crm_error *crm_db_lookup(struct crm_db *db, const char *sql,
 	    const char *text, sqlite3_int64 *id, int *count);
 /*
+ * The id of the row of table (a name from the code, never the user's)
+ * whose id is ref, when ref is all digits, else whose name is ref.  None
+ * is a CRM_EXIT_USAGE error "no WHAT \"REF\"".
+ */
+struct crm_error *crm_db_resolve_name(struct crm_db *db, const char *table,
+	    const char *what, const char *ref, sqlite3_int64 *id);
+
+/*
  * The record of one row: sql binds the id as its one parameter, row turns
  * the row into a record.  No row is a CRM_EXIT_FAIL error "no WHAT ID".
  * *rec is the caller's to cJSON_Delete().

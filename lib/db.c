@@ -546,6 +546,23 @@ crm_db_triggers_restore(struct crm_db *db, struct crm_strv *saved)
 }
 
 struct crm_error *
+crm_db_resolve_name(struct crm_db *db, const char *table, const char *what,
+    const char *ref, sqlite3_int64 *id)
+{
+	struct crm_buf sql = CRM_BUF_INIT;
+	struct crm_error *err;
+	int n;
+
+	crm_buf_addf(&sql, "SELECT id FROM %s WHERE %s = ?", table,
+	    crm_is_id(ref) ? "id" : "name");
+	err = crm_db_lookup(db, sql.buf, ref, id, &n);
+	crm_buf_release(&sql);
+	if (err == NULL && n == 0)
+		err = crm_error_new(CRM_EXIT_USAGE, "no %s \"%s\"", what, ref);
+	return err;
+}
+
+struct crm_error *
 crm_db_list(struct crm_db *db, const char *select,
     const struct crm_fieldset *fs, const char *where, const char *sort,
     const char *tiebreak, long limit, cJSON *(*row)(sqlite3_stmt *),
