@@ -7,7 +7,7 @@
 # mid-DATA and an HTTP endpoint that hangs belong to the campaign send:
 # see "campaign send" at the end.)
 . "${CRM_TOP:-.}/tests/lib.sh"
-plan 42
+plan 60
 
 # Root writes anything; without CAP_DAC_OVERRIDE it cannot, and setpriv
 # drops that from the bounding set (then lost across exec), as in
@@ -226,10 +226,106 @@ is "$(state | cut -d'|' -f1)" 301 "and the database keeps its contacts"
 
 # --- campaign send -----------------------------------------------------
 
-# crm-campaign does not exist yet.  Its faults go here: an SMTP server
-# that drops the connection mid-DATA (tests/smtpd.sh), an HTTP endpoint
-# that hangs (its timeout honoured): exit 75, nothing marked sent.
-skip "campaign send faults: no crm-campaign yet"
+# A webhook endpoint that takes the request and never answers: the
+# timeout honoured, exit 75, that recipient unknown (the request went
+# out), nothing else sent.  A read-only file and a full disk: the
+# documented exit 1, one line, nothing written, nothing posted.  (The
+# SMTP faults are in 9230-mail-faults.t.)
+. "$CRM_TOP/tests/httpd.sh"
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+grace=0
+[ -z "${CRM_VALGRIND:-}" ] || grace=5000
+# log CAMPAIGN: "contact status attempts" of its send log, by contact.
+log() {
+	sql "SELECT group_concat(contact_id || ' ' || status || ' ' ||
+	    attempts, ',') FROM (SELECT * FROM campaign_sends
+	    WHERE campaign_id = (SELECT id FROM campaigns WHERE name = '$1')
+	    ORDER BY contact_id)"
+}
+if ! httpd_find; then
+	i=0
+	while [ $i -lt 19 ]; do
+		skip "no python3 for the HTTP server"
+		i=$((i + 1))
+	done
+else
+	for i in 1 2 3; do
+		crm-contact add --name "Hook $i" --email "hook$i@example.org" \
+		    --tag hook >/dev/null
+	done
+	crm-segment create hook --where 'tag = hook' >/dev/null
+	printf '{"to": "{{email}}", "text": "Hi {{first_name}}"}\n' >hook.json
+	httpd_start slow || exit 1
+	crm-campaign create hang --channel webhook --segment hook \
+	    --url "http://127.0.0.1:$HTTPD_PORT/hook" --body hook.json >/dev/null
+	t0=$(now_ms)
+	run env CRM_WEBHOOK_TIMEOUT=1 crm-campaign send hang
+	t1=$(now_ms)
+	expect_rc 75 "campaign send to an endpoint that never answers"
+	expect_err "crm-campaign: sent 0, failed 0, skipped 0, remaining 2, unknown 1 (not sent again: see crm-campaign retry --unknown)
+crm-campaign: http://127.0.0.1:$HTTPD_PORT/hook: no reply within 1 s after the request went out" \
+	    "the summary, then one line naming the endpoint and the timeout"
+	[ $((t1 - t0)) -ge 900 ] && [ $((t1 - t0)) -lt $((2000 + grace)) ]
+	ok $? "CRM_WEBHOOK_TIMEOUT=1 honoured ($((t1 - t0)) ms)"
+	is "$(log hang)" "302 unknown 1,303 queued 0,304 queued 0" \
+	    "the one in flight unknown, the others untouched"
+	is "$(sql "SELECT message_id FROM campaign_sends WHERE status =
+	    'unknown'")" campaign-1.contact-302 "under its Idempotency-Key"
+	is "$(httpd_count)" 1 "one request went out, nothing else"
+	httpd_stop
+
+	# Read-only: a send and a create.
+	httpd_start ok || exit 1
+	crm-campaign create ro --channel webhook --segment hook \
+	    --url "http://127.0.0.1:$HTTPD_PORT/hook" --body hook.json >/dev/null
+	chmod 444 "$CRM_DB"
+	cp "$CRM_DB" ro.copy
+	if [ "$asuser" = none ]; then
+		i=0
+		while [ $i -lt 7 ]; do
+			skip "running as root and setpriv cannot drop CAP_DAC_OVERRIDE"
+			i=$((i + 1))
+		done
+	else
+		msg="crm-campaign: $CRM_DB: database is read-only"
+		run $asuser crm-campaign send ro
+		expect_rc 1 "campaign send on a read-only file"
+		expect_err "$msg" "says so, in one line"
+		run $asuser crm-campaign create ro2 --channel webhook \
+		    --segment hook --url "http://127.0.0.1:$HTTPD_PORT/hook" \
+		    --body hook.json
+		expect_rc 1 "campaign create on a read-only file"
+		expect_err "$msg" "says so"
+		ok "$(cmp -s "$CRM_DB" ro.copy; echo $?)" \
+		    "the file is byte-identical"
+		is "$(httpd_count)" 0 "nothing posted"
+		run $asuser crm-campaign send ro --dry-run -o jsonl
+		is "$RC|$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" "0|3" \
+		    "a dry run reads it"
+	fi
+	chmod 600 "$CRM_DB"
+
+	# A full disk (a file size limit, as above): the audience cannot be
+	# taken, so nothing goes out.
+	run sh -c "trap '' XFSZ; ulimit -f 4; exec crm-campaign send ro"
+	expect_rc 1 "campaign send that cannot write"
+	expect_err "crm-campaign: $CRM_DB: disk I/O error: File too large" \
+	    "says why, in one line"
+	is "$(sql "SELECT count(*) FROM campaign_sends WHERE campaign_id =
+	    (SELECT id FROM campaigns WHERE name = 'ro')") $(sql "SELECT
+	    status FROM campaigns WHERE name = 'ro'")" "0 draft" \
+	    "no send log, the campaign still a draft"
+	run sh -c "trap '' XFSZ; ulimit -f 4; exec crm-campaign create full \
+	    --channel webhook --segment hook --url http://127.0.0.1:1/x \
+	    --body hook.json"
+	expect_rc 1 "campaign create that cannot write"
+	is "$(sql "SELECT count(*) FROM campaigns WHERE name = 'full'")" 0 \
+	    "nothing of it written"
+	is "$(httpd_count)" 0 "nothing posted"
+	httpd_stop
+fi
 
 run crm-db check
 expect_rc 0 "the database checks ok at the end"
