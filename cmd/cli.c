@@ -128,6 +128,29 @@ raise_status(struct cli *cli, int code)
 		cli->status = code;
 }
 
+/*
+ * "PROG: msg" as one line whatever msg holds: a line break or another
+ * control character (a value quoted from the input) is escaped.
+ */
+static void
+put_message(const char *prog, const char *msg)
+{
+	const unsigned char *p;
+
+	fprintf(stderr, "%s: ", prog);
+	for (p = (const unsigned char *)msg; *p != '\0'; p++) {
+		if (*p == '\n')
+			fputs("\\n", stderr);
+		else if (*p == '\r')
+			fputs("\\r", stderr);
+		else if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	fputc('\n', stderr);
+}
+
 int
 cli_error(struct cli *cli, struct crm_error *err)
 {
@@ -135,7 +158,7 @@ cli_error(struct cli *cli, struct crm_error *err)
 
 	if (err == NULL)
 		return 0;
-	fprintf(stderr, "%s: %s\n", cli->prog->name, err->msg);
+	put_message(cli->prog->name, err->msg);
 	code = err->code ? err->code : CRM_EXIT_FAIL;
 	raise_status(cli, code);
 	crm_error_free(err);

@@ -13,6 +13,7 @@
 
 #include "crm_campaign.h"
 #include "crm_contact.h"
+#include "crm_dsn.h"
 #include "crm_mail.h"
 #include "crm_mime.h"
 #include "crm_record.h"
@@ -1046,13 +1047,19 @@ bounce_one(const char *raw, size_t len, size_t total, void *arg)
 {
 	struct bounces *b = arg;
 	struct crm_error *err;
-	int is_dsn = 0;
+	int is_dsn = 0, cut = 0;
 
 	b->messages++;
 	if ((err = crm_db_begin(b->cli->db)) == NULL &&
 	    (err = crm_campaign_bounce(b->cli->db, raw, len, bounce_record, b,
-	    &is_dsn)) == NULL)
+	    &is_dsn, &cut)) == NULL)
 		err = crm_db_commit(b->cli->db);
+	if (err == NULL && cut) {
+		cli_warn(b->cli, "message %ld: the report was cut short (over "
+		    "%d recipients, or broken off): the rest was not read",
+		    b->messages, CRM_DSN_RCPTS);
+		b->status = worse(b->status, 1);
+	}
 	if (err != NULL) {
 		crm_db_rollback(b->cli->db);
 		err = crm_error_prefix(err, "message %ld", b->messages);

@@ -230,6 +230,10 @@ check_field(const struct field *f, const char *text)
 
 	if (text == NULL)
 		return NULL;
+	/* A header: a line break would end it, and start another. */
+	if (strcmp(f->name, "subject") == 0 && strpbrk(text, "\r\n") != NULL)
+		return crm_error_new(CRM_EXIT_USAGE, "subject: CR or LF in a "
+		    "header");
 	if (f->tpl >= 0) {
 		if ((err = crm_template_parse(text, f->name, &t)) == NULL)
 			crm_template_free(t);

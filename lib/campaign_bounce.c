@@ -110,7 +110,7 @@ mark(struct crm_db *db, sqlite3_int64 row, const char *email,
 
 struct crm_error *
 crm_campaign_bounce(struct crm_db *db, const char *msg, size_t len,
-    int (*fn)(const cJSON *, void *), void *arg, int *is_dsn)
+    int (*fn)(const cJSON *, void *), void *arg, int *is_dsn, int *cut)
 {
 	struct crm_dsn d;
 	struct crm_error *err;
@@ -122,6 +122,7 @@ crm_campaign_bounce(struct crm_db *db, const char *msg, size_t len,
 	*is_dsn = 0;
 	err = crm_dsn_parse(msg, len, &d);
 	*is_dsn = d.is_dsn;
+	*cut = d.truncated;
 	for (i = 0; err == NULL && !stop && i < d.n; i++) {
 		const struct crm_dsn_rcpt *r = &d.rcpt[i];
 

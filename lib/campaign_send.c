@@ -440,7 +440,9 @@ enum outcome {
 	LATER,		/* refused for now (4xx, 429, 5xx for HTTP) */
 	FAILED,		/* refused for good */
 	IN_DOUBT,	/* it went out, no reply came */
-	UNREACHABLE	/* not delivered: no connection */
+	UNREACHABLE,	/* not delivered: no connection */
+	SESSION		/* not delivered: the session is refused (a login,
+			   TLS, a bad URL), and so would every other be */
 };
 
 static enum outcome
@@ -472,7 +474,7 @@ deliver(struct sender *s, const struct campaign *k,
 	if (refused)
 		return code == CRM_EXIT_TEMPFAIL ? LATER : FAILED;
 	if (code != CRM_EXIT_TEMPFAIL)
-		return FAILED;
+		return SESSION;
 	return doubt ? IN_DOUBT : UNREACHABLE;
 }
 
@@ -551,10 +553,13 @@ send_all(struct crm_db *db, const struct campaign *k,
 			err = crm_error_new(CRM_EXIT_TEMPFAIL, "%s", msg_b);
 			break;
 		case UNREACHABLE:
-			/* Not delivered: the server is out of reach. */
+		case SESSION:
+			/* Not delivered: the server is out of reach, or
+			 * will take nothing from this session. */
 			mark = MARK_UNCLAIM;
 			a = b = NULL;
-			err = crm_error_new(CRM_EXIT_TEMPFAIL, "%s", msg_b);
+			err = crm_error_new(o == SESSION ? CRM_EXIT_FAIL :
+			    CRM_EXIT_TEMPFAIL, "%s", msg_b);
 			break;
 		}
 		campaign_rendered_release(&r);

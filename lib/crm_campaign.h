@@ -142,13 +142,14 @@ struct crm_error *crm_campaign_test(struct crm_db *db, sqlite3_int64 id,
  * Message-ID, else the last message to the address) and handed to fn as
  * a record of crm_campaign_bounce_columns; a hard bounce (failed, 5.x.x)
  * marks the row and the contact with the address bounced_at, so that no
- * campaign mails it again.  *is_dsn says whether it was one.  In the
- * caller's transaction.
+ * campaign mails it again.  *is_dsn says whether it was one, *cut
+ * whether it was cut short (past CRM_DSN_RCPTS recipients, or broken
+ * off): the rest of it was not read.  In the caller's transaction.
  */
 extern const char *const crm_campaign_bounce_columns[];
 struct crm_error *crm_campaign_bounce(struct crm_db *db, const char *msg,
 	    size_t len, int (*fn)(const cJSON *rec, void *arg), void *arg,
-	    int *is_dsn);
+	    int *is_dsn, int *cut);
 
 /*
  * Drips (lib/campaign_seq.c): a sequence of steps "day N: CAMPAIGN" for

@@ -75,7 +75,10 @@ const char *crm_smtp_reply(const struct crm_smtp *s);
  */
 int	 crm_smtp_in_doubt(const struct crm_smtp *s);
 
-/* Whether the last failed send was refused by the server (4xx, 5xx). */
+/*
+ * Whether the last failed send was refused by the server (4xx, 5xx) for
+ * its message; a refused login or STARTTLS is the session's, not this.
+ */
 int	 crm_smtp_refused(const struct crm_smtp *s);
 
 /* The server as errors name it, "smtp://host:port" (no credentials). */

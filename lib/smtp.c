@@ -25,6 +25,9 @@ struct crm_smtp {
 	char		 fail[512];	/* the last 4xx or 5xx of this send */
 	char		 errbuf[CURL_ERROR_SIZE];
 	int		 in_auth;	/* between AUTH and its outcome */
+	int		 auth_fail;	/* the refusal was AUTH's */
+	int		 session_fail;	/* the last send failed for the
+					   session, not for its message */
 	void		(*trace)(const char *, void *);
 	void		*trace_arg;
 	const char	*msg;		/* what the read callback sends */
@@ -144,6 +147,8 @@ reply_line(struct crm_smtp *s, const char *data, size_t n)
 	char line[sizeof(s->reply)];
 
 	scrub(s, data, n, line, sizeof(line));
+	if (s->in_auth && (line[0] == '4' || line[0] == '5'))
+		s->auth_fail = 1;
 	if (strncmp(line, "334", 3) != 0)
 		s->in_auth = 0;
 	if ((line[0] == '4' || line[0] == '5') &&
@@ -368,9 +373,12 @@ crm_smtp_send(struct crm_smtp *s, const char *from, const char *const *rcpt,
 	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE,
 	    (curl_off_t)s->left);
 	s->reply[0] = s->fail[0] = s->errbuf[0] = '\0';
-	s->in_auth = 0;
+	s->in_auth = s->auth_fail = 0;
 	if ((rc = curl_easy_perform(s->curl)) != CURLE_OK)
 		err = send_error(s, rc);
+	/* A refused login or TLS: no message of this session can go. */
+	s->session_fail = rc == CURLE_LOGIN_DENIED ||
+	    rc == CURLE_USE_SSL_FAILED || s->auth_fail;
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
 	curl_slist_free_all(to);
 	return err;
@@ -385,13 +393,13 @@ crm_smtp_reply(const struct crm_smtp *s)
 int
 crm_smtp_in_doubt(const struct crm_smtp *s)
 {
-	return s->fail[0] == '\0' && s->left == 0;
+	return s->fail[0] == '\0' && s->left == 0 && !s->session_fail;
 }
 
 int
 crm_smtp_refused(const struct crm_smtp *s)
 {
-	return s->fail[0] != '\0';
+	return s->fail[0] != '\0' && !s->session_fail;
 }
 
 const char *
