@@ -262,6 +262,10 @@ verify(struct crm_db *db, sqlite3 *src, const char *file, int *version)
 		if (busy(rc))
 			return crm_error_new(CRM_EXIT_TEMPFAIL, "%s: database "
 			    "is busy, try again later", file);
+		/* Damage where the check itself must read: the schema. */
+		if ((rc & 0xff) == SQLITE_CORRUPT)
+			return crm_error_new(CRM_EXIT_FAIL, "%s: damaged "
+			    "database: %s", file, sqlite3_errstr(rc));
 		return crm_error_new(CRM_EXIT_FAIL, "%s: not a crm database",
 		    file);
 	}
