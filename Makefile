@@ -87,6 +87,7 @@ check: all
 # Slow: TESTS="tests/0100-db.t ..." runs only those.
 VALGRIND = valgrind --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite --track-fds=no -q \
+	--child-silent-after-fork=yes \
 	--suppressions=$(CURDIR)/tests/valgrind.supp
 VG_DIR   = $(BUILD)/valgrind
 

@@ -618,6 +618,8 @@ worker(const char *path, const struct campaign *k,
 		snprintf(rep.msg, sizeof(rep.msg), "%s", err->msg);
 		crm_error_free(err);
 	}
+	/* Its own connection only: the parent's is the parent's. */
+	crm_db_close(db);
 	w = write(fd, &rep, sizeof(rep));
 	_exit(w == (ssize_t)sizeof(rep) ? 0 : 1);
 }
