@@ -139,3 +139,21 @@ crm_config_free(void)
 	warning[0] = '\0';
 	loaded = 0;
 }
+
+struct crm_error *
+crm_config_seconds(const char *key, long def, long *out)
+{
+	const char *s = crm_config_get(key, NULL, NULL);
+	char *end;
+
+	*out = def;
+	if (s == NULL)
+		return NULL;
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || *out < 1 ||
+	    *out > 86400)
+		return crm_error_new(CRM_EXIT_USAGE, "%s: expected seconds "
+		    "from 1 to 86400, got \"%s\"", key, s);
+	return NULL;
+}

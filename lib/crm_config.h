@@ -17,6 +17,12 @@ struct crm_error *crm_config_load(void);
  * The value of key, by the order above; flag and def may be NULL.  The
  * result is borrowed: it lives until crm_config_free().
  */
+/*
+ * A number of seconds, 1 to 86400, for key into *out, def when it is not
+ * set; anything else is a CRM_EXIT_USAGE error naming the key.
+ */
+struct crm_error *crm_config_seconds(const char *key, long def, long *out);
+
 const char *crm_config_get(const char *key, const char *flag,
 	    const char *def);
 

@@ -34,24 +34,6 @@ struct crm_smtp {
 	size_t		 left;
 };
 
-static struct crm_error *
-conf_number(const char *key, long def, long *out)
-{
-	const char *s = crm_config_get(key, NULL, NULL);
-	char *end;
-
-	*out = def;
-	if (s == NULL)
-		return NULL;
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || *out < 1 ||
-	    *out > 86400)
-		return crm_error_new(CRM_EXIT_USAGE, "%s: expected seconds "
-		    "from 1 to 86400, got \"%s\"", key, s);
-	return NULL;
-}
-
 struct crm_error *
 crm_smtp_conf_load(struct crm_smtp_conf *c)
 {
@@ -67,10 +49,10 @@ crm_smtp_conf_load(struct crm_smtp_conf *c)
 		return crm_error_new(CRM_EXIT_USAGE, "no SMTP server: set "
 		    "CRM_SMTP_URL or the config key smtp_url "
 		    "(smtp://host:587)");
-	if ((err = conf_number("smtp_connect_timeout", 10,
+	if ((err = crm_config_seconds("smtp_connect_timeout", 10,
 	    &c->connect_timeout)) != NULL)
 		return err;
-	return conf_number("smtp_timeout", 60, &c->timeout);
+	return crm_config_seconds("smtp_timeout", 60, &c->timeout);
 }
 
 /* "scheme://host[:port]" of url, without user, password or path. */

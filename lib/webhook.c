@@ -40,24 +40,6 @@ struct crm_webhook {
 	char		 errbuf[CURL_ERROR_SIZE];
 };
 
-static struct crm_error *
-conf_number(const char *key, long def, long *out)
-{
-	const char *s = crm_config_get(key, NULL, NULL);
-	char *end;
-
-	*out = def;
-	if (s == NULL)
-		return NULL;
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || *out < 1 ||
-	    *out > 86400)
-		return crm_error_new(CRM_EXIT_USAGE, "%s: expected seconds "
-		    "from 1 to 86400, got \"%s\"", key, s);
-	return NULL;
-}
-
 struct crm_error *
 crm_webhook_conf_load(struct crm_webhook_conf *c)
 {
@@ -67,10 +49,10 @@ crm_webhook_conf_load(struct crm_webhook_conf *c)
 	c->auth_header = crm_config_get("webhook_auth_header", NULL, NULL);
 	if (c->auth_header != NULL && *c->auth_header == '\0')
 		c->auth_header = NULL;
-	if ((err = conf_number("webhook_connect_timeout", 10,
+	if ((err = crm_config_seconds("webhook_connect_timeout", 10,
 	    &c->connect_timeout)) != NULL)
 		return err;
-	return conf_number("webhook_timeout", 30, &c->timeout);
+	return crm_config_seconds("webhook_timeout", 30, &c->timeout);
 }
 
 /* c into b, a control character shown as \r, \n or ?. */
