@@ -164,21 +164,11 @@ crm_campaign_list(struct crm_db *db, int (*fn)(const cJSON *, void *),
 {
 	struct crm_error *err;
 	sqlite3_stmt *st;
-	cJSON *rec;
-	int rc, stop = 0;
 
 	if ((err = crm_db_prepare(db, SELECT_SQL " ORDER BY k.name", &st)) !=
 	    NULL)
 		return err;
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rec = row_record(st);
-		stop = fn(rec, arg);
-		cJSON_Delete(rec);
-	}
-	if (!stop && rc != SQLITE_DONE)
-		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
-	return err;
+	return crm_db_each_row(db, st, row_record, fn, arg);
 }
 
 /* The text of values' field name (NULL when absent; "" clears). */

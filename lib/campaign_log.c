@@ -36,8 +36,6 @@ crm_campaign_sends(struct crm_db *db, sqlite3_int64 id, const char *status,
 {
 	struct crm_error *err;
 	sqlite3_stmt *st;
-	cJSON *rec;
-	int rc, stop = 0;
 
 	if ((err = crm_db_prepare(db, "SELECT id, campaign_id, contact_id,"
 	    " email, status, reason, message_id, reply, attempts, next_at,"
@@ -46,15 +44,7 @@ crm_campaign_sends(struct crm_db *db, sqlite3_int64 id, const char *status,
 		return err;
 	sqlite3_bind_int64(st, 1, id);
 	crm_db_bind_text(st, 2, status);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rec = send_record(st);
-		stop = fn(rec, arg);
-		cJSON_Delete(rec);
-	}
-	if (!stop && rc != SQLITE_DONE)
-		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
-	return err;
+	return crm_db_each_row(db, st, send_record, fn, arg);
 }
 
 struct crm_error *

@@ -120,6 +120,15 @@ struct crm_error *crm_db_triggers_restore(struct crm_db *db,
 	    struct crm_strv *saved);
 
 /*
+ * Step st, prepared and bound by the caller: each row made a record by
+ * row and handed to fn (borrowed for the call) until fn returns non-zero.
+ * st is finalized.
+ */
+struct crm_error *crm_db_each_row(struct crm_db *db, sqlite3_stmt *st,
+	    cJSON *(*row)(sqlite3_stmt *st),
+	    int (*fn)(const cJSON *rec, void *arg), void *arg);
+
+/*
  * A list: the rows of select (an SQL SELECT without WHERE) that where
  * passes, in the order sort asks (tiebreak last), both against the
  * fields fs and either NULL (crm_list_compile()), at most limit (0: all),

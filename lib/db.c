@@ -563,6 +563,26 @@ crm_db_resolve_name(struct crm_db *db, const char *table, const char *what,
 }
 
 struct crm_error *
+crm_db_each_row(struct crm_db *db, sqlite3_stmt *st,
+    cJSON *(*row)(sqlite3_stmt *), int (*fn)(const cJSON *, void *),
+    void *arg)
+{
+	struct crm_error *err = NULL;
+	cJSON *rec;
+	int rc = SQLITE_DONE, stop = 0;
+
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rec = row(st);
+		stop = fn(rec, arg);
+		cJSON_Delete(rec);
+	}
+	if (!stop && rc != SQLITE_DONE)
+		err = crm_db_error(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
+struct crm_error *
 crm_db_list(struct crm_db *db, const char *select,
     const struct crm_fieldset *fs, const char *where, const char *sort,
     const char *tiebreak, long limit, cJSON *(*row)(sqlite3_stmt *),
@@ -574,28 +594,19 @@ crm_db_list(struct crm_db *db, const char *select,
 	struct crm_error *err;
 	sqlite3_stmt *st = NULL;
 	char *order = NULL;
-	cJSON *rec;
-	int rc = SQLITE_DONE, stop = 0;
 
 	if ((err = crm_list_compile(where, sort, fs, fs, &scope, tiebreak, &f,
 	    &order)) != NULL)
 		return err;
 	crm_buf_addf(&sql, "%s WHERE (%s) ORDER BY %s%s", select,
 	    crm_filter_sql(f), order, limit > 0 ? " LIMIT ?" : "");
-	if ((err = crm_db_prepare(db, sql.buf, &st)) != NULL)
-		goto done;
-	crm_filter_bind(f, st, 1);
-	if (limit > 0)
-		sqlite3_bind_int64(st, crm_filter_nparams(f) + 1, limit);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rec = row(st);
-		stop = fn(rec, arg);
-		cJSON_Delete(rec);
+	if ((err = crm_db_prepare(db, sql.buf, &st)) == NULL) {
+		crm_filter_bind(f, st, 1);
+		if (limit > 0)
+			sqlite3_bind_int64(st, crm_filter_nparams(f) + 1,
+			    limit);
+		err = crm_db_each_row(db, st, row, fn, arg);
 	}
-	if (!stop && rc != SQLITE_DONE)
-		err = crm_db_error(db, rc);
-done:
-	sqlite3_finalize(st);
 	crm_buf_release(&sql);
 	crm_filter_free(f);
 	free(order);

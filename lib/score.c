@@ -333,21 +333,11 @@ crm_score_rule_list(struct crm_db *db, int (*fn)(const cJSON *, void *),
 {
 	struct crm_error *err;
 	sqlite3_stmt *st;
-	cJSON *rec;
-	int rc, stop = 0;
 
 	if ((err = crm_db_prepare(db, RULE_SELECT " ORDER BY id", &st)) !=
 	    NULL)
 		return err;
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rec = rule_row(st);
-		stop = fn(rec, arg);
-		cJSON_Delete(rec);
-	}
-	if (!stop && rc != SQLITE_DONE)
-		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
-	return err;
+	return crm_db_each_row(db, st, rule_row, fn, arg);
 }
 
 struct crm_error *
