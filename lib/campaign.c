@@ -382,18 +382,11 @@ crm_campaign_create(struct crm_db *db, const char *name, const cJSON *values,
 	char now[CRM_TIME_LEN];
 	struct crm_error *err;
 	sqlite3_stmt *st;
-	sqlite3_int64 other;
-	int n;
 
 	*id = 0;
-	if ((err = crm_name_check(name, "campaign")) != NULL)
+	if ((err = crm_db_name_free(db, "campaigns", "campaign", name, 0)) !=
+	    NULL)
 		return err;
-	if ((err = crm_db_lookup(db, "SELECT id FROM campaigns WHERE name = ?",
-	    name, &other, &n)) != NULL)
-		return err;
-	if (n > 0)
-		return crm_error_new(CRM_EXIT_USAGE, "a campaign named \"%s\" "
-		    "exists", name);
 	crm_time_now(now);
 	if ((err = crm_db_prepare(db, "INSERT INTO campaigns (name,"
 	    " created_at, updated_at) VALUES (?, ?, ?)", &st)) != NULL)
@@ -456,18 +449,12 @@ crm_campaign_clone(struct crm_db *db, sqlite3_int64 id, const char *name,
 	char now[CRM_TIME_LEN];
 	struct crm_error *err;
 	sqlite3_stmt *st;
-	sqlite3_int64 other;
 	cJSON *c;
-	int n;
 
 	*out = 0;
-	if ((err = crm_name_check(name, "campaign")) != NULL ||
-	    (err = crm_db_lookup(db, "SELECT id FROM campaigns WHERE name = ?",
-	    name, &other, &n)) != NULL)
+	if ((err = crm_db_name_free(db, "campaigns", "campaign", name, 0)) !=
+	    NULL)
 		return err;
-	if (n > 0)
-		return crm_error_new(CRM_EXIT_USAGE, "a campaign named \"%s\" "
-		    "exists", name);
 	crm_time_now(now);
 	if ((err = crm_db_prepare(db, "INSERT INTO campaigns (name, channel,"
 	    " segment_id, subject, from_addr, reply_to, text_body, html_body,"

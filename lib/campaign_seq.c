@@ -66,21 +66,16 @@ crm_sequence_create(struct crm_db *db, const char *name, const char *segment,
 {
 	char now[CRM_TIME_LEN];
 	struct crm_error *err;
-	sqlite3_int64 seg, other, campaign;
+	sqlite3_int64 seg, campaign;
 	sqlite3_stmt *st;
 	long day = 0, last = 0;
 	size_t i;
-	int found;
 	cJSON *c;
 
 	*id = 0;
-	if ((err = crm_name_check(name, "sequence")) != NULL ||
-	    (err = crm_db_lookup(db, "SELECT id FROM sequences WHERE name = ?",
-	    name, &other, &found)) != NULL)
+	if ((err = crm_db_name_free(db, "sequences", "sequence", name, 0)) !=
+	    NULL)
 		return err;
-	if (found)
-		return crm_error_new(CRM_EXIT_USAGE, "a sequence named \"%s\" "
-		    "exists", name);
 	if (n == 0 || n > MAX_STEPS)
 		return crm_error_new(CRM_EXIT_USAGE, "a sequence needs 1 to %d "
 		    "steps (--step 'day 0: CAMPAIGN')", MAX_STEPS);

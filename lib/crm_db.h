@@ -84,6 +84,14 @@ struct crm_error *crm_db_resolve_name(struct crm_db *db, const char *table,
 	    const char *what, const char *ref, sqlite3_int64 *id);
 
 /*
+ * Whether name may name a row of table (from the code): a slug
+ * (crm_name_check(), what naming the kind) that no row but self (0: a
+ * new one) has; else a usage error, "a WHAT named \"NAME\" exists".
+ */
+struct crm_error *crm_db_name_free(struct crm_db *db, const char *table,
+	    const char *what, const char *name, sqlite3_int64 self);
+
+/*
  * The record of one row: sql binds the id as its one parameter, row turns
  * the row into a record.  No row is a CRM_EXIT_FAIL error "no WHAT ID".
  * *rec is the caller's to cJSON_Delete().

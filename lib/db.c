@@ -563,6 +563,26 @@ crm_db_resolve_name(struct crm_db *db, const char *table, const char *what,
 }
 
 struct crm_error *
+crm_db_name_free(struct crm_db *db, const char *table, const char *what,
+    const char *name, sqlite3_int64 self)
+{
+	struct crm_buf sql = CRM_BUF_INIT;
+	struct crm_error *err;
+	sqlite3_int64 id;
+	int n;
+
+	if ((err = crm_name_check(name, what)) != NULL)
+		return err;
+	crm_buf_addf(&sql, "SELECT id FROM %s WHERE name = ?", table);
+	err = crm_db_lookup(db, sql.buf, name, &id, &n);
+	crm_buf_release(&sql);
+	if (err == NULL && n > 0 && id != self)
+		err = crm_error_new(CRM_EXIT_USAGE, "a %s named \"%s\" exists",
+		    what, name);
+	return err;
+}
+
+struct crm_error *
 crm_db_each_row(struct crm_db *db, sqlite3_stmt *st,
     cJSON *(*row)(sqlite3_stmt *), int (*fn)(const cJSON *, void *),
     void *arg)

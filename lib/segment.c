@@ -322,19 +322,12 @@ crm_segment_create(struct crm_db *db, const char *name, const char *where,
 {
 	char now[CRM_TIME_LEN];
 	struct crm_error *err;
-	struct segment s;
 	sqlite3_stmt *st;
-	int found;
 
 	*id = 0;
-	if ((err = crm_name_check(name, "segment")) != NULL)
+	if ((err = crm_db_name_free(db, "segments", "segment", name, 0)) !=
+	    NULL)
 		return err;
-	if ((err = find(db, name, &s, &found)) != NULL)
-		return err;
-	segment_release(&s);
-	if (found)
-		return crm_error_new(CRM_EXIT_USAGE, "a segment named \"%s\" "
-		    "exists", name);
 	crm_time_now(now);
 	if ((err = crm_db_prepare(db, "INSERT INTO segments (name, kind,"
 	    " filter, description, created_at, updated_at)"
@@ -399,23 +392,15 @@ crm_segment_rename(struct crm_db *db, sqlite3_int64 id, const char *name)
 {
 	char now[CRM_TIME_LEN], ref[32];
 	struct crm_error *err;
-	struct segment s, other;
+	struct segment s;
 	sqlite3_stmt *st;
-	int found;
 
 	snprintf(ref, sizeof(ref), "%lld", (long long)id);
-	if ((err = crm_name_check(name, "segment")) != NULL)
+	if ((err = crm_db_name_free(db, "segments", "segment", name, id)) !=
+	    NULL)
 		return err;
 	if ((err = get(db, ref, &s)) != NULL)
 		goto done;
-	if ((err = find(db, name, &other, &found)) != NULL)
-		goto done;
-	segment_release(&other);
-	if (found && other.id != id) {
-		err = crm_error_new(CRM_EXIT_USAGE, "a segment named \"%s\" "
-		    "exists", name);
-		goto done;
-	}
 	if ((err = refuse_if_used(db, &s, "rename")) != NULL)
 		goto done;
 	crm_time_now(now);
