@@ -61,6 +61,14 @@ int	 crm_is_id(const char *s);
  * ASCII letters, digits, - and _, starting with a letter or digit, not
  * all digits (that would read as an id); else a usage error naming what.
  */
+/*
+ * in[0..n) into out (NUL-terminated, at most outsz bytes) for a message:
+ * each of the nsecret secrets (NULL or "" skipped) shown as "****",
+ * control characters as blanks, trailing blanks dropped.
+ */
+void	 crm_scrub(const char *in, size_t n, const char *const *secret,
+	    size_t nsecret, char *out, size_t outsz);
+
 /* true, yes, 1, on: 1; false, no, 0, off: 0 (any case); else -1. */
 int	 crm_parse_bool(const char *s);
 #define CRM_NAME_MAX	64

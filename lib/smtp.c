@@ -73,29 +73,15 @@ server_name(const char *url)
 	return crm_buf_detach(&b);
 }
 
-/* s with the password (when there is one) shown as "****", and no
- * control characters, into out. */
+/* in[0..n) with the password (when there is one) shown as "****", and
+ * no control characters, into out. */
 static void
 scrub(const struct crm_smtp *s, const char *in, size_t n, char *out,
     size_t outsz)
 {
-	size_t i = 0, o = 0, plen;
+	const char *secret = s->password;
 
-	plen = s->password != NULL ? strlen(s->password) : 0;
-	while (i < n && o + 5 < outsz) {
-		if (plen > 0 && n - i >= plen &&
-		    memcmp(in + i, s->password, plen) == 0) {
-			memcpy(out + o, "****", 4);
-			o += 4;
-			i += plen;
-			continue;
-		}
-		out[o++] = iscntrl((unsigned char)in[i]) ? ' ' : in[i];
-		i++;
-	}
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
+	crm_scrub(in, n, &secret, 1, out, outsz);
 }
 
 /* One line of the conversation to the trace, AUTH and its answers

@@ -230,6 +230,33 @@ crm_is_id(const char *s)
 	return 1;
 }
 
+void
+crm_scrub(const char *in, size_t n, const char *const *secret,
+    size_t nsecret, char *out, size_t outsz)
+{
+	size_t i = 0, o = 0, k, len = 0;
+
+	while (i < n && o + 5 < outsz) {
+		for (k = 0; k < nsecret; k++) {
+			len = secret[k] != NULL ? strlen(secret[k]) : 0;
+			if (len > 0 && n - i >= len &&
+			    memcmp(in + i, secret[k], len) == 0)
+				break;
+		}
+		if (k < nsecret) {
+			memcpy(out + o, "****", 4);
+			o += 4;
+			i += len;
+			continue;
+		}
+		out[o++] = iscntrl((unsigned char)in[i]) ? ' ' : in[i];
+		i++;
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+}
+
 int
 crm_parse_bool(const char *s)
 {

@@ -160,26 +160,8 @@ static void
 scrub(const struct crm_webhook *w, const char *in, char *out, size_t outsz)
 {
 	const char *secret[2] = { w->auth_value, w->password };
-	size_t i, o = 0, k, len;
 
-	for (i = 0; in[i] != '\0' && o + 5 < outsz; ) {
-		for (k = 0; k < 2; k++) {
-			len = secret[k] != NULL ? strlen(secret[k]) : 0;
-			if (len > 0 && strncmp(in + i, secret[k], len) == 0)
-				break;
-		}
-		if (k < 2) {
-			memcpy(out + o, "****", 4);
-			o += 4;
-			i += len;
-			continue;
-		}
-		out[o++] = iscntrl((unsigned char)in[i]) ? ' ' : in[i];
-		i++;
-	}
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
+	crm_scrub(in, strlen(in), secret, 2, out, outsz);
 }
 
 /* The status line of each reply ("HTTP/1.1 200 OK"), the last kept: a
