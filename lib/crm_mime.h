@@ -92,6 +92,12 @@ int	 crm_mime_to_utf8(const char *charset, const char *s, size_t n,
  */
 int	 crm_mime_words(const char *s, size_t n, struct crm_buf *out);
 
+/* The end of the line at p (its '\n' or end), its length sans CR in *len. */
+const char *crm_mime_line_end(const char *p, const char *end, size_t *len);
+/* Is the line s[0..n) the delimiter "--" b[0..bl) (*close: "--" after)? */
+int	 crm_mime_delimiter(const char *s, size_t n, const char *b, size_t bl,
+	    int *close);
+
 /*
  * Parameter name of a structured header value ("text/plain;
  * charset=utf-8"): RFC 2231 continuations and name*=charset''%XX text

@@ -66,20 +66,6 @@ field_get(const struct fields *f, const char *name)
 	return NULL;
 }
 
-/* The end of the line at p (its '\n' or end) and its length sans CR. */
-static const char *
-line_end(const char *p, const char *end, size_t *len)
-{
-	const char *e = memchr(p, '\n', (size_t)(end - p));
-
-	if (e == NULL)
-		e = end;
-	*len = (size_t)(e - p);
-	if (*len > 0 && p[*len - 1] == '\r')
-		(*len)--;
-	return e;
-}
-
 /* Add the field line s[0..n) ("Name: value"); -1 when it is not one. */
 static int
 add_field(struct fields *f, const char *s, size_t n)
@@ -124,7 +110,7 @@ parse_fields(const char *p, const char *end, struct fields *f, int top)
 	int first = 1;
 
 	for (; p < end; p = e < end ? e + 1 : end, first = 0) {
-		e = line_end(p, end, &len);
+		e = crm_mime_line_end(p, end, &len);
 		if (len == 0)
 			return e < end ? e + 1 : end;
 		if (top && first && len > 5 && strncmp(p, "From ", 5) == 0)
@@ -420,7 +406,7 @@ delivery_status(struct walk *w, const char *p, const char *end)
 		fields_free(&f);
 		if (next == p) {
 			/* Not a field: skip the line. */
-			e = line_end(p, end, &len);
+			e = crm_mime_line_end(p, end, &len);
 			next = e < end ? e + 1 : end;
 		}
 		p = next;
@@ -440,23 +426,6 @@ enclosed(struct walk *w, const char *p, const char *end)
 	fields_free(&f);
 }
 
-/* Is the line s[0..n) the delimiter "--boundary" (*close: "--" too)? */
-static int
-delimiter(const char *s, size_t n, const char *b, size_t bl, int *close)
-{
-	size_t i;
-
-	if (n < bl + 2 || s[0] != '-' || s[1] != '-' ||
-	    memcmp(s + 2, b, bl) != 0)
-		return 0;
-	i = bl + 2;
-	*close = n >= i + 2 && s[i] == '-' && s[i + 1] == '-';
-	for (i += *close ? 2 : 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t')
-			return 0;
-	return 1;
-}
-
 static void part(struct walk *w, const char *p, const char *end,
 	    int depth, int report, const struct fields *top);
 
@@ -470,8 +439,8 @@ multipart(struct walk *w, const char *p, const char *end, int depth,
 	int close = 0;
 
 	while (p < end && !close && !w->found) {
-		e = line_end(p, end, &len);
-		if (delimiter(p, len, b, bl, &close)) {
+		e = crm_mime_line_end(p, end, &len);
+		if (crm_mime_delimiter(p, len, b, bl, &close)) {
 			if (start != NULL) {
 				/* The line end before a delimiter is its. */
 				stop = p > start && p[-1] == '\n' ? p - 1 : p;

@@ -153,20 +153,6 @@ continue_header(struct hdrs *h, const char *s, size_t n)
 	free(text);
 }
 
-/* The end of the line at p (its '\n' or end) and its length sans CR. */
-static const char *
-line_end(const char *p, const char *end, size_t *len)
-{
-	const char *e = memchr(p, '\n', (size_t)(end - p));
-
-	if (e == NULL)
-		e = end;
-	*len = (size_t)(e - p);
-	if (*len > 0 && p[*len - 1] == '\r')
-		(*len)--;
-	return e;
-}
-
 /*
  * The header block at p into h; returns where the body starts.  A line
  * that is neither a header nor a continuation starts the body.
@@ -179,7 +165,7 @@ parse_headers(struct crm_mime_msg *m, const char *p, const char *end,
 	size_t len, lineno = 0;
 
 	while (p < end) {
-		e = line_end(p, end, &len);
+		e = crm_mime_line_end(p, end, &len);
 		lineno++;
 		if (len == 0)
 			return e < end ? e + 1 : end;
@@ -228,23 +214,6 @@ media_type(const char *v)
 static void part(struct walk *w, const char *p, const char *end, int depth,
 	    const char *deftype, struct hdrs *top);
 
-/* Is the line s[0..n) the delimiter "--boundary" (*close: "--" too)? */
-static int
-delimiter(const char *s, size_t n, const char *b, size_t bl, int *close)
-{
-	size_t i;
-
-	if (n < bl + 2 || s[0] != '-' || s[1] != '-' ||
-	    memcmp(s + 2, b, bl) != 0)
-		return 0;
-	i = bl + 2;
-	*close = n >= i + 2 && s[i] == '-' && s[i + 1] == '-';
-	for (i += *close ? 2 : 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t')
-			return 0;
-	return 1;
-}
-
 /* The parts of a multipart body p..end with boundary b. */
 static void
 multipart(struct walk *w, const char *p, const char *end, int depth,
@@ -255,8 +224,8 @@ multipart(struct walk *w, const char *p, const char *end, int depth,
 	int close = 0, found = 0;
 
 	while (p < end && !close) {
-		e = line_end(p, end, &len);
-		if (!delimiter(p, len, b, bl, &close)) {
+		e = crm_mime_line_end(p, end, &len);
+		if (!crm_mime_delimiter(p, len, b, bl, &close)) {
 			p = e < end ? e + 1 : end;
 			continue;
 		}

@@ -589,3 +589,34 @@ crm_mime_address(const char *s, struct crm_buf *name, struct crm_buf *addr)
 	crm_buf_release(&spec);
 	return rc;
 }
+
+/* The end of the line at p (its '\n' or end) and its length sans CR. */
+const char *
+crm_mime_line_end(const char *p, const char *end, size_t *len)
+{
+	const char *e = memchr(p, '\n', (size_t)(end - p));
+
+	if (e == NULL)
+		e = end;
+	*len = (size_t)(e - p);
+	if (*len > 0 && p[*len - 1] == '\r')
+		(*len)--;
+	return e;
+}
+
+/* Is the line s[0..n) the delimiter "--boundary" (*close: "--" too)? */
+int
+crm_mime_delimiter(const char *s, size_t n, const char *b, size_t bl, int *close)
+{
+	size_t i;
+
+	if (n < bl + 2 || s[0] != '-' || s[1] != '-' ||
+	    memcmp(s + 2, b, bl) != 0)
+		return 0;
+	i = bl + 2;
+	*close = n >= i + 2 && s[i] == '-' && s[i + 1] == '-';
+	for (i += *close ? 2 : 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return 0;
+	return 1;
+}
