@@ -1,6 +1,7 @@
 /*
  * The decoders of incoming mail (crm_mime.h): transfer encodings,
- * charsets, RFC 2047 encoded words, RFC 2231 parameters and addresses.
+ * charsets, RFC 2047 encoded words, RFC 2231 parameters and addresses,
+ * and the line and boundary readers the MIME and DSN parsers share.
  * Everything is bounded by its input: no recursion, no allocation that
  * grows faster than the text.
  */
