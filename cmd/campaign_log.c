@@ -57,7 +57,8 @@ status_one(struct cli *cli, struct crm_out *out, sqlite3_int64 id)
 	cJSON *rec = NULL, *c;
 	const char *const *f;
 
-	if ((err = crm_campaign_stats(cli->db, id, 30, &rec)) == NULL &&
+	/* The counts only: not what the recipients did after. */
+	if ((err = crm_campaign_stats(cli->db, id, 0, &rec)) == NULL &&
 	    (err = crm_campaign_get(cli->db, id, &c)) == NULL) {
 		cJSON_AddItemToObject(rec, "scheduled_at", cJSON_Duplicate(
 		    cJSON_GetObjectItemCaseSensitive(c, "scheduled_at"), 1));

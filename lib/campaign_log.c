@@ -193,7 +193,8 @@ crm_campaign_stats(struct crm_db *db, sqlite3_int64 id, int days,
 	if (rc != SQLITE_DONE)
 		err = crm_db_error(db, rc);
 	sqlite3_finalize(st);
-	if (err == NULL && (err = after(db, id, days, *rec)) == NULL)
+	if (err == NULL && (days == 0 ||
+	    (err = after(db, id, days, *rec)) == NULL))
 		return NULL;
 fail:
 	cJSON_Delete(*rec);

@@ -194,7 +194,8 @@ struct crm_error *crm_campaign_retry(struct crm_db *db, sqlite3_int64 id,
 /*
  * Counts by status, skipped by reason, and what recipients did after:
  * unsubscribed since their message, and deals they won within days of
- * it (their count, and their value per currency), as one record.
+ * it (their count, and their value per currency), as one record; days 0
+ * leaves out what they did after.
  */
 struct crm_error *crm_campaign_stats(struct crm_db *db, sqlite3_int64 id,
 	    int days, cJSON **rec);
