@@ -112,6 +112,16 @@ get(struct crm_db *db, const char *ref, struct segment *s)
 	return err;
 }
 
+/* Segment id into *s; none is a usage error. */
+static struct crm_error *
+get_id(struct crm_db *db, sqlite3_int64 id, struct segment *s)
+{
+	char ref[32];
+
+	snprintf(ref, sizeof(ref), "%lld", (long long)id);
+	return get(db, ref, s);
+}
+
 struct crm_error *
 crm_segment_resolve(struct crm_db *db, const char *ref, sqlite3_int64 *id)
 {
@@ -352,13 +362,12 @@ struct crm_error *
 crm_segment_update(struct crm_db *db, sqlite3_int64 id, const char *where,
     const char *description)
 {
-	char now[CRM_TIME_LEN], ref[32];
+	char now[CRM_TIME_LEN];
 	struct crm_error *err;
 	struct segment s;
 	sqlite3_stmt *st;
 
-	snprintf(ref, sizeof(ref), "%lld", (long long)id);
-	if ((err = get(db, ref, &s)) != NULL)
+	if ((err = get_id(db, id, &s)) != NULL)
 		goto done;
 	if (where != NULL && s.filter == NULL) {
 		err = crm_error_new(CRM_EXIT_USAGE, "segment \"%s\" is static: "
@@ -390,16 +399,15 @@ done:
 struct crm_error *
 crm_segment_rename(struct crm_db *db, sqlite3_int64 id, const char *name)
 {
-	char now[CRM_TIME_LEN], ref[32];
+	char now[CRM_TIME_LEN];
 	struct crm_error *err;
 	struct segment s;
 	sqlite3_stmt *st;
 
-	snprintf(ref, sizeof(ref), "%lld", (long long)id);
 	if ((err = crm_db_name_free(db, "segments", "segment", name, id)) !=
 	    NULL)
 		return err;
-	if ((err = get(db, ref, &s)) != NULL)
+	if ((err = get_id(db, id, &s)) != NULL)
 		goto done;
 	if ((err = refuse_if_used(db, &s, "rename")) != NULL)
 		goto done;
@@ -422,13 +430,11 @@ struct crm_error *
 crm_segment_delete(struct crm_db *db, sqlite3_int64 id, int force)
 {
 	struct crm_buf names = CRM_BUF_INIT;
-	char ref[32];
 	struct crm_error *err;
 	struct segment s;
 	sqlite3_stmt *st;
 
-	snprintf(ref, sizeof(ref), "%lld", (long long)id);
-	if ((err = get(db, ref, &s)) != NULL ||
+	if ((err = get_id(db, id, &s)) != NULL ||
 	    (err = refuse_if_used(db, &s, "delete")) != NULL)
 		goto done;
 	if (!force && (err = crm_campaign_users(db, id, &names)) == NULL &&
@@ -600,12 +606,10 @@ crm_segment_names(struct crm_db *db, void (*fn)(const char *, void *),
 struct crm_error *
 crm_segment_check_static(struct crm_db *db, sqlite3_int64 id)
 {
-	char ref[32];
 	struct crm_error *err;
 	struct segment s;
 
-	snprintf(ref, sizeof(ref), "%lld", (long long)id);
-	if ((err = get(db, ref, &s)) == NULL && s.filter != NULL)
+	if ((err = get_id(db, id, &s)) == NULL && s.filter != NULL)
 		err = crm_error_new(CRM_EXIT_USAGE, "segment \"%s\" is "
 		    "dynamic: its members are those its filter matches",
 		    s.name);
