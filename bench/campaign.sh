@@ -12,31 +12,17 @@
 # flat over 100,000 recipients.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${CRM_BUILD:-build}
-case $build in /*) ;; *) build=$top/$build ;; esac
+. "$top/bench/lib.sh"
 n=${BENCH_RCPTS:-100000}
-if [ -n "${BENCH_DIR:-}" ]; then
-	work=$BENCH_DIR
-	mkdir -p "$work"
-else
-	work=$(mktemp -d "${TMPDIR:-/tmp}/crm-bench-camp.XXXXXX") || exit 1
-fi
+PATH=$PATH:/usr/sbin
+bench_need smtp-sink smtp-source python3
+bench_init camp crm-contact crm-segment crm-campaign
 sink=
 cleanup() {
 	[ -n "$sink" ] && kill "$sink" 2>/dev/null
 	[ -z "${BENCH_DIR:-}" ] && rm -rf "$work"
 }
 trap cleanup EXIT
-for p in smtp-sink smtp-source python3; do
-	command -v "$p" >/dev/null 2>&1 || [ -x "/usr/sbin/$p" ] ||
-	    { echo "bench: $p is missing (make deps installs postfix)" >&2;
-	    exit 1; }
-done
-PATH=$build/bin:$PATH:/usr/sbin
-CRM_DB=$work/crm.db
-CRM_USER=bench
-export PATH CRM_DB CRM_USER
-unset CRM_NOW CRM_FORMAT CRM_CONFIG
 
 port=$(python3 -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -67,15 +53,6 @@ fi
 size=$(crm-campaign preview bench --to reader1@example.net | wc -c)
 echo "campaign: $n recipients, messages of $size bytes"
 
-# timed CMD...: wall-clock seconds and peak RSS into $sec, $mb.
-timed() {
-	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null \
-	    2>"$work/err" || { cat "$work/err" >&2; exit 1; }
-	read -r sec kb <<EOF
-$(tail -n 1 "$work/time")
-EOF
-	mb=$(awk -v k="$kb" 'BEGIN { printf "%.0f", k / 1024 }')
-}
 
 rate() {
 	awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'

@@ -13,34 +13,11 @@
 # absolute numbers drift from machine to machine, the ratio much less.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${CRM_BUILD:-build}
-case $build in /*) ;; *) build=$top/$build ;; esac
+. "$top/bench/lib.sh"
 n=${BENCH_DEALS:-500000}
 runs=${BENCH_RUNS:-5}
-if [ -n "${BENCH_DIR:-}" ]; then
-	work=$BENCH_DIR
-	mkdir -p "$work"
-else
-	work=$(mktemp -d "${TMPDIR:-/tmp}/crm-bench-deals.XXXXXX") || exit 1
-	trap 'rm -rf "$work"' EXIT
-fi
-for p in sqlite3 awk sort; do
-	command -v "$p" >/dev/null 2>&1 ||
-	    { echo "bench: $p is missing" >&2; exit 1; }
-done
-if ! /usr/bin/time -f '%e' true >/dev/null 2>&1; then
-	echo "bench: GNU time is missing as /usr/bin/time" >&2
-	exit 1
-fi
-for c in crm-db crm-contact crm-deal; do
-	[ -x "$build/bin/$c" ] ||
-	    { echo "bench: $build/bin/$c is missing: run make" >&2; exit 1; }
-done
-PATH=$build/bin:$PATH
-CRM_DB=$work/crm.db
-CRM_USER=bench
-export PATH CRM_DB CRM_USER
-unset CRM_NOW CRM_FORMAT CRM_CONFIG
+bench_need sqlite3 awk sort
+bench_init deals crm-db crm-contact crm-deal
 
 # A pipeline as it is after a few years: most deals closed, the open ones
 # spread over the stages; four currencies; a fifth of the deals tagged;
@@ -70,15 +47,6 @@ awk 'BEGIN { print "name,email"
 	for (i = 1; i <= 1000; i++) printf "Person %d,p%d@example.org\n", i, i }' \
     >"$work/contacts.csv"
 
-# timed CMD...: run CMD, stdout to /dev/null; sets $sec and $mb.
-timed() {
-	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null \
-	    2>"$work/err" || { cat "$work/err" >&2; exit 1; }
-	read -r sec kb <<EOF
-$(tail -n 1 "$work/time")
-EOF
-	mb=$(awk -v k="$kb" 'BEGIN { printf "%.0f", k / 1024 }')
-}
 
 # median CMD...: the median wall time of $runs runs in $sec.
 median() {

@@ -15,45 +15,12 @@
 # and rfm each under 10 s.  Wall-clock seconds and peak RSS from GNU time.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${CRM_BUILD:-build}
-case $build in /*) ;; *) build=$top/$build ;; esac
+. "$top/bench/lib.sh"
 n=${BENCH_N:-1000000}
 deals=${BENCH_DEALS:-300000}
 runs=${BENCH_RUNS:-5}
-if [ -n "${BENCH_DIR:-}" ]; then
-	work=$BENCH_DIR
-	mkdir -p "$work"
-else
-	work=$(mktemp -d "${TMPDIR:-/tmp}/crm-bench-seg.XXXXXX") || exit 1
-	trap 'rm -rf "$work"' EXIT
-fi
-for p in sqlite3 awk sort; do
-	command -v "$p" >/dev/null 2>&1 ||
-	    { echo "bench: $p is missing" >&2; exit 1; }
-done
-if ! /usr/bin/time -f '%e' true >/dev/null 2>&1; then
-	echo "bench: GNU time is missing as /usr/bin/time" >&2
-	exit 1
-fi
-for c in crm-contact crm-deal crm-segment; do
-	[ -x "$build/bin/$c" ] ||
-	    { echo "bench: $build/bin/$c is missing: run make" >&2; exit 1; }
-done
-PATH=$build/bin:$PATH
-CRM_DB=$work/crm.db
-CRM_USER=bench
-export PATH CRM_DB CRM_USER
-unset CRM_NOW CRM_FORMAT CRM_CONFIG
-
-# timed CMD...: run CMD, stdout to /dev/null; sets $sec and $mb.
-timed() {
-	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null \
-	    2>"$work/err" || { cat "$work/err" >&2; exit 1; }
-	read -r sec kb <<EOF
-$(tail -n 1 "$work/time")
-EOF
-	mb=$(awk -v k="$kb" 'BEGIN { printf "%.0f", k / 1024 }')
-}
+bench_need sqlite3 awk sort
+bench_init seg crm-contact crm-deal crm-segment
 
 # median CMD...: the median of $runs timed runs into $sec and $mb.
 median() {
