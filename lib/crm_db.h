@@ -26,6 +26,13 @@ struct crm_db {
 	int	 readonly;
 	int	 in_tx;
 	sqlite3_stmt *event_st;	/* crm_db_event()'s, finalized on close */
+	int	 busy_ms;	/* how long to wait for a lock */
+	double	 busy_since;	/* when this wait began (monotonic s) */
+	/* crm_db_get_one()'s statements, kept for the next call. */
+	struct {
+		char		*sql;
+		sqlite3_stmt	*st;
+	}	 kept[8];
 };
 
 /* The schema version this library writes (PRAGMA user_version). */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -194,16 +195,46 @@ crm_db_lookup(struct crm_db *db, const char *sql, const char *text,
 	return err;
 }
 
+/*
+ * A statement for sql kept from an earlier call, reset, or a new one kept
+ * in a free slot (NULL *slot when none is free: the caller finalizes it).
+ * A get runs once per record shown or sent, so its SQL is parsed once.
+ */
+static struct crm_error *
+kept_prepare(struct crm_db *db, const char *sql, sqlite3_stmt **st,
+    int *slot)
+{
+	size_t i, n = sizeof(db->kept) / sizeof(db->kept[0]);
+	struct crm_error *err;
+
+	*slot = -1;
+	for (i = 0; i < n && db->kept[i].sql != NULL; i++)
+		if (strcmp(db->kept[i].sql, sql) == 0 &&
+		    !sqlite3_stmt_busy(db->kept[i].st)) {
+			*st = db->kept[i].st;
+			sqlite3_reset(*st);
+			sqlite3_clear_bindings(*st);
+			*slot = (int)i;
+			return NULL;
+		}
+	if ((err = crm_db_prepare(db, sql, st)) != NULL || i == n)
+		return err;
+	db->kept[i].sql = crm_xstrdup(sql);
+	db->kept[i].st = *st;
+	*slot = (int)i;
+	return NULL;
+}
+
 struct crm_error *
 crm_db_get_one(struct crm_db *db, const char *sql, sqlite3_int64 id,
     cJSON *(*row)(sqlite3_stmt *), const char *what, cJSON **rec)
 {
 	struct crm_error *err;
 	sqlite3_stmt *st;
-	int rc;
+	int rc, slot;
 
 	*rec = NULL;
-	if ((err = crm_db_prepare(db, sql, &st)) != NULL)
+	if ((err = kept_prepare(db, sql, &st, &slot)) != NULL)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -214,7 +245,10 @@ crm_db_get_one(struct crm_db *db, const char *sql, sqlite3_int64 id,
 		    (long long)id);
 	else
 		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
+	if (slot < 0)
+		sqlite3_finalize(st);
+	else
+		sqlite3_reset(st);
 	return err;
 }
 
@@ -315,6 +349,38 @@ create_file(const char *path)
 	return NULL;
 }
 
+/*
+ * Wait for a lock another connection holds, up to db->busy_ms in all:
+ * first in steps of a tenth of a millisecond, doubling up to 10 ms.
+ * SQLite's own handler sleeps a whole millisecond at first, which is
+ * long beside the commit of a row that another run is making.
+ */
+static int
+busy_wait(void *arg, int count)
+{
+	struct crm_db *db = arg;
+	struct timespec now, d;
+	double t, left;
+	long us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	if (count == 0)
+		db->busy_since = t;
+	left = db->busy_ms / 1000.0 - (t - db->busy_since);
+	if (left <= 0)
+		return 0;
+	us = 100L << (count < 7 ? count : 7);
+	if (us > 10000)
+		us = 10000;
+	if (us > (long)(left * 1e6))
+		us = (long)(left * 1e6) + 1;
+	d.tv_sec = us / 1000000;
+	d.tv_nsec = us % 1000000 * 1000;
+	nanosleep(&d, NULL);
+	return 1;
+}
+
 static struct crm_error *
 configure(struct crm_db *db)
 {
@@ -328,7 +394,8 @@ configure(struct crm_db *db)
 	if (*s == '\0' || *end != '\0' || ms < 0 || ms > INT_MAX)
 		return crm_error_new(CRM_EXIT_USAGE,
 		    "CRM_BUSY_TIMEOUT: invalid milliseconds \"%s\"", s);
-	sqlite3_busy_timeout(db->sql, (int)ms);
+	db->busy_ms = (int)ms;
+	sqlite3_busy_handler(db->sql, busy_wait, db);
 	/* Reading the header first: a file that is no database stays as is. */
 	if ((err = user_version(db, &v)) != NULL)
 		return err;
@@ -407,11 +474,17 @@ fail:
 void
 crm_db_close(struct crm_db *db)
 {
+	size_t i;
+
 	if (db == NULL)
 		return;
 	if (db->in_tx)
 		crm_db_rollback(db);
 	sqlite3_finalize(db->event_st);
+	for (i = 0; i < sizeof(db->kept) / sizeof(db->kept[0]); i++) {
+		sqlite3_finalize(db->kept[i].st);
+		free(db->kept[i].sql);
+	}
 	sqlite3_close_v2(db->sql);
 	free(db->path);
 	free(db);
