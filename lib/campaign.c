@@ -94,6 +94,14 @@ const char crm_campaign_schema_1[] =
 	"CREATE INDEX sequence_enrollments_contact"
 	" ON sequence_enrollments(contact_id);";
 
+/*
+ * The boot of the system under which the last run reserved rows of the
+ * send log (campaign_send.c): whether a row reserved and not marked
+ * tried can have been tried after all.
+ */
+const char crm_campaign_schema_2[] =
+	"ALTER TABLE campaigns ADD COLUMN send_boot TEXT;";
+
 const char *const crm_campaign_columns[] = {
 	"id", "name", "channel", "segment", "segment_id", "status",
 	"scheduled_at", "subject", "from", "reply_to", "text", "html", "url",

@@ -33,5 +33,6 @@ extern const char crm_search_schema_2[];	/* search_backlog */
 extern const char crm_segment_schema_1[];	/* segments, members */
 extern const char crm_score_schema_1[];	/* score_rules, contact_scores */
 extern const char crm_campaign_schema_1[];	/* campaigns, campaign_sends */
+extern const char crm_campaign_schema_2[];	/* campaigns.send_boot */
 
 #endif

@@ -21,6 +21,7 @@ static const struct crm_migration migrations[] = {
 	{ "segment", crm_segment_schema_1 },
 	{ "score", crm_score_schema_1 },
 	{ "campaign", crm_campaign_schema_1 },
+	{ "campaign", crm_campaign_schema_2 },
 };
 
 const struct crm_migration *
