@@ -130,4 +130,66 @@ struct crm_error *crm_rate_list(struct crm_db *db,
 struct crm_error *crm_rate_get(struct crm_db *db, const char *from,
 	    const char *to, struct crm_rate *r, int *invert);
 
+/*
+ * A converter of amounts in any currency into one, exactly, for C and for
+ * SQL: crm_money_conv_register() makes NAME(minor, currency) return the
+ * minor units of cv->to (NULL for a NULL amount), through
+ * crm_money_convert(), so that sums of converted amounts stay exact
+ * integers.  The rate of each currency is read once with crm_rate_get():
+ * ahead with crm_money_conv_add() (to name what is missing before a
+ * statement runs), or else when the converter first meets it.  With
+ * cv->to NULL nothing is converted: amounts pass through.
+ *
+ *	struct crm_money_conv cv;
+ *
+ *	crm_money_conv_init(&cv, db, to);
+ *	err = crm_money_conv_register(&cv, "report_convert");
+ *	... "SELECT sum(report_convert(d.amount, d.currency)) ..." ...
+ *	err = crm_money_conv_error(&cv, crm_report_rows(db, st, r));
+ *	crm_money_conv_release(&cv);
+ */
+struct crm_money_conv_rate {
+	const struct crm_currency *cur;	/* from */
+	struct crm_rate	 r;
+	int		 inv;		/* r is the rate of to into cur */
+};
+
+struct crm_money_conv {
+	struct crm_db	*db;		/* borrowed */
+	const struct crm_currency *to;	/* static, or NULL: no conversion */
+	struct crm_money_conv_rate *v;	/* the rates read so far */
+	size_t		 n;
+	struct crm_error *err;		/* the first failure inside SQL */
+	const char	*name;		/* the SQL function, when registered */
+};
+
+/* Set cv up to convert into to (NULL: pass amounts through), no rates. */
+void	 crm_money_conv_init(struct crm_money_conv *cv, struct crm_db *db,
+	    const struct crm_currency *to);
+/*
+ * Read the rate of code into cv->to, unless it is cv->to or read already.
+ * A code not in the ISO table (CRM_EXIT_FAIL `amounts in unknown currency
+ * "XYZ"`) or without a rate (crm_rate_get()'s error) is an error.
+ */
+struct crm_error *crm_money_conv_add(struct crm_money_conv *cv,
+	    const char *code);
+/* minor units of code into *out, in minor units of cv->to. */
+struct crm_error *crm_money_conv_amount(struct crm_money_conv *cv,
+	    int64_t minor, const char *code, int64_t *out);
+/*
+ * Make name(minor, currency) an SQL function of cv->db, until
+ * crm_money_conv_release().  name is static text; cv must stay put.
+ */
+struct crm_error *crm_money_conv_register(struct crm_money_conv *cv,
+	    const char *name);
+/*
+ * The error of a statement that called the SQL function: the converter's
+ * own first failure (freeing err), which names the currency and carries
+ * the right exit status, else err itself.  Both are the caller's to free.
+ */
+struct crm_error *crm_money_conv_error(struct crm_money_conv *cv,
+	    struct crm_error *err);
+/* Unregister the SQL function, free the rates and any kept error. */
+void	 crm_money_conv_release(struct crm_money_conv *cv);
+
 #endif

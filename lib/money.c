@@ -627,3 +627,138 @@ crm_rate_get(struct crm_db *db, const char *from, const char *to,
 		err->code = CRM_EXIT_FAIL;
 	return err;
 }
+
+/*
+ * The converter: the rates of the currencies met so far into cv->to, a
+ * short list, since a report or a pass meets a handful of currencies.
+ */
+static struct crm_money_conv_rate *
+conv_find(struct crm_money_conv *cv, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < cv->n; i++)
+		if (strcmp(cv->v[i].cur->code, code) == 0)
+			return &cv->v[i];
+	return NULL;
+}
+
+void
+crm_money_conv_init(struct crm_money_conv *cv, struct crm_db *db,
+    const struct crm_currency *to)
+{
+	memset(cv, 0, sizeof(*cv));
+	cv->db = db;
+	cv->to = to;
+}
+
+struct crm_error *
+crm_money_conv_add(struct crm_money_conv *cv, const char *code)
+{
+	struct crm_money_conv_rate *r;
+	const struct crm_currency *cur;
+	struct crm_error *err;
+
+	if (cv->to == NULL || strcmp(code, cv->to->code) == 0 ||
+	    conv_find(cv, code) != NULL)
+		return NULL;
+	if ((cur = crm_currency_find(code)) == NULL)
+		return crm_error_new(CRM_EXIT_FAIL, "amounts in unknown "
+		    "currency \"%s\"", code);
+	cv->v = crm_xrealloc(cv->v, (cv->n + 1) * sizeof(*cv->v));
+	r = &cv->v[cv->n];
+	r->cur = cur;
+	if ((err = crm_rate_get(cv->db, cur->code, cv->to->code, &r->r,
+	    &r->inv)) != NULL)
+		return err;
+	cv->n++;
+	return NULL;
+}
+
+struct crm_error *
+crm_money_conv_amount(struct crm_money_conv *cv, int64_t minor,
+    const char *code, int64_t *out)
+{
+	struct crm_money_conv_rate *r;
+	struct crm_error *err;
+
+	if (cv->to == NULL || strcmp(code, cv->to->code) == 0) {
+		*out = minor;
+		return NULL;
+	}
+	if ((r = conv_find(cv, code)) == NULL) {
+		if ((err = crm_money_conv_add(cv, code)) != NULL)
+			return err;
+		r = conv_find(cv, code);
+	}
+	return crm_money_convert(minor, r->cur->digits, cv->to->digits,
+	    &r->r, r->inv, out);
+}
+
+/*
+ * NAME(minor, currency).  A failure is kept in cv, whose error says more
+ * (and with the right exit status) than the statement's "SQL logic
+ * error" would.
+ */
+static void
+conv_func(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct crm_money_conv *cv = sqlite3_user_data(ctx);
+	const char *code = (const char *)sqlite3_value_text(argv[1]);
+	struct crm_error *err;
+	int64_t out;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	if (code == NULL)
+		err = crm_error_new(CRM_EXIT_FAIL, "an amount without a "
+		    "currency");
+	else
+		err = crm_money_conv_amount(cv, sqlite3_value_int64(argv[0]),
+		    code, &out);
+	if (err == NULL) {
+		sqlite3_result_int64(ctx, out);
+		return;
+	}
+	sqlite3_result_error(ctx, err->msg, -1);
+	if (cv->err == NULL)
+		cv->err = err;
+	else
+		crm_error_free(err);
+}
+
+struct crm_error *
+crm_money_conv_register(struct crm_money_conv *cv, const char *name)
+{
+	if (sqlite3_create_function(cv->db->sql, name, 2,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, cv, conv_func, NULL,
+	    NULL) != SQLITE_OK)
+		return crm_db_error(cv->db, sqlite3_errcode(cv->db->sql));
+	cv->name = name;
+	return NULL;
+}
+
+struct crm_error *
+crm_money_conv_error(struct crm_money_conv *cv, struct crm_error *err)
+{
+	if (cv->err == NULL)
+		return err;
+	crm_error_free(err);
+	err = cv->err;
+	cv->err = NULL;
+	return err;
+}
+
+void
+crm_money_conv_release(struct crm_money_conv *cv)
+{
+	if (cv->name != NULL)
+		sqlite3_create_function(cv->db->sql, cv->name, 2, SQLITE_UTF8,
+		    NULL, NULL, NULL, NULL);
+	crm_error_free(cv->err);
+	free(cv->v);
+	memset(cv, 0, sizeof(*cv));
+}

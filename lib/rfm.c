@@ -33,6 +33,14 @@ static const char *const groups[] = {
 	"hibernating", "lost"
 };
 #define NGROUPS	(sizeof(groups) / sizeof(groups[0]))
+
+const char *const *
+crm_rfm_groups(size_t *n)
+{
+	*n = NGROUPS;
+	return groups;
+}
+
 #define GROUP_SQL "CASE" \
 	" WHEN r >= 4 AND f >= 4 THEN 'champions'" \
 	" WHEN r >= 3 AND f >= 3 THEN 'loyal'" \
@@ -51,78 +59,32 @@ static const char *const groups[] = {
 #define QUINTILE(col) "1 + 5 * (rank() OVER (ORDER BY " col ") - 1)" \
 	" / count(*) OVER ()"
 
-/*
- * Conversion of the monetary totals into one currency, done in SQL by
- * the function score_convert(minor, currency), which calls
- * crm_money_convert() so that the sums stay exact integers.
- */
-struct conv_rate {
-	const struct crm_currency *cur;
-	struct crm_rate	 r;
-	int		 inv;
-};
-
-struct conv {
-	const struct crm_currency *to;
-	struct conv_rate *v;
-	size_t		 n;
-};
-
-static void
-conv_func(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	struct conv *cv = sqlite3_user_data(ctx);
-	const char *code = (const char *)sqlite3_value_text(argv[1]);
-	struct crm_error *err;
-	int64_t out;
-	size_t i;
-
-	if (code != NULL && strcmp(code, cv->to->code) == 0) {
-		sqlite3_result_value(ctx, argv[0]);
-		return;
-	}
-	for (i = 0; i < cv->n; i++)
-		if (code != NULL && strcmp(cv->v[i].cur->code, code) == 0)
-			break;
-	if (i == cv->n) {
-		sqlite3_result_error(ctx, "no rate for a won deal's currency",
-		    -1);
-		return;
-	}
-	if ((err = crm_money_convert(sqlite3_value_int64(argv[0]),
-	    cv->v[i].cur->digits, cv->to->digits, &cv->v[i].r, cv->v[i].inv,
-	    &out)) != NULL) {
-		sqlite3_result_error(ctx, err->msg, -1);
-		crm_error_free(err);
-		return;
-	}
-	sqlite3_result_int64(ctx, out);
-}
-
 #define WON_DEALS " FROM deals d JOIN stages s ON s.id = d.stage_id" \
 	" WHERE s.kind = 'won' AND d.contact_id IS NOT NULL" \
 	" AND (?1 IS NULL OR COALESCE(d.closed_at, d.updated_at) >= ?1)"
 
 /*
  * The currencies of the won deals (in temp.rfm_cur); one, or q->currency
- * and a rate into it for each, into cv.  Otherwise an error that says
- * what to do.
+ * and a rate into it for each, into cv, whose score_convert() sums the
+ * monetary totals as exact integers.  Otherwise an error that says what
+ * to do.
  */
 static struct crm_error *
 conv_prepare(struct crm_db *db, const struct crm_rfm_query *q,
-    struct conv *cv)
+    struct crm_money_conv *cv)
 {
 	struct crm_buf names = CRM_BUF_INIT;
+	const struct crm_currency *to = NULL;
 	struct crm_error *err;
-	struct conv_rate *r;
 	sqlite3_stmt *st;
 	const char *code;
 	int rc, n = 0;
 
-	memset(cv, 0, sizeof(*cv));
+	crm_money_conv_init(cv, db, NULL);
 	if (q->currency != NULL && (err = crm_currency_parse(q->currency,
-	    &cv->to)) != NULL)
+	    &to)) != NULL)
 		return crm_error_prefix(err, "--currency");
+	cv->to = to;
 	if ((err = crm_db_prepare(db, "SELECT DISTINCT currency"
 	    " FROM temp.rfm_cur ORDER BY 1", &st)) != NULL)
 		return err;
@@ -133,18 +95,12 @@ conv_prepare(struct crm_db *db, const struct crm_rfm_query *q,
 			cv->to = crm_currency_find(code);
 			continue;
 		}
-		if (strcmp(code, cv->to->code) == 0)
-			continue;
-		cv->v = crm_xrealloc(cv->v, (cv->n + 1) * sizeof(*cv->v));
-		r = &cv->v[cv->n];
-		if ((r->cur = crm_currency_find(code)) == NULL) {
+		if (crm_currency_find(code) == NULL) {
 			err = crm_error_new(CRM_EXIT_FAIL, "won deals in "
 			    "unknown currency \"%s\"", code);
 			break;
 		}
-		cv->n++;
-		if ((err = crm_rate_get(db, code, cv->to->code, &r->r,
-		    &r->inv)) != NULL)
+		if ((err = crm_money_conv_add(cv, code)) != NULL)
 			break;
 	}
 	if (err == NULL && rc != SQLITE_DONE)
@@ -159,10 +115,6 @@ conv_prepare(struct crm_db *db, const struct crm_rfm_query *q,
 		err = crm_error_new(CRM_EXIT_FAIL, "won deals in unknown "
 		    "currency \"%s\"", names.buf);
 	crm_buf_release(&names);
-	if (err != NULL) {
-		free(cv->v);
-		cv->v = NULL;
-	}
 	return err;
 }
 
@@ -218,7 +170,7 @@ rfm_exec(struct crm_db *db, const char *sql, const char *since,
 
 /* The record per group, from the scores just stored. */
 static struct crm_error *
-rfm_groups(struct crm_db *db, const struct conv *cv, cJSON **out,
+rfm_groups(struct crm_db *db, const struct crm_money_conv *cv, cJSON **out,
     long long *contacts)
 {
 	long long n[NGROUPS] = { 0 }, rev[NGROUPS] = { 0 };
@@ -276,7 +228,7 @@ crm_rfm_run(struct crm_db *db, const struct crm_rfm_query *q, cJSON **out,
 {
 	char since[CRM_TIME_LEN], now[CRM_TIME_LEN];
 	struct crm_error *err = NULL;
-	struct conv cv;
+	struct crm_money_conv cv;
 	cJSON *ev;
 	size_t i;
 
@@ -286,7 +238,7 @@ crm_rfm_run(struct crm_db *db, const struct crm_rfm_query *q, cJSON **out,
 		return crm_error_new(CRM_EXIT_USAGE, "--since: expected a date "
 		    "or time such as 2026-01-01 or -90d, got \"%s\"",
 		    q->since);
-	memset(&cv, 0, sizeof(cv));
+	crm_money_conv_init(&cv, db, NULL);
 	sqlite3_exec(db->sql, SCORE_PASS_PRAGMA, NULL, NULL, NULL);
 	crm_time_now(now);
 	for (i = 0; err == NULL && rfm_read_sql[i] != NULL; i++)
@@ -294,15 +246,11 @@ crm_rfm_run(struct crm_db *db, const struct crm_rfm_query *q, cJSON **out,
 		    now);
 	if (err != NULL || (err = conv_prepare(db, q, &cv)) != NULL)
 		goto done;
-	if (sqlite3_create_function(db->sql, "score_convert", 2,
-	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, &cv, conv_func, NULL,
-	    NULL) != SQLITE_OK) {
-		err = crm_db_error(db, sqlite3_errcode(db->sql));
+	if ((err = crm_money_conv_register(&cv, "score_convert")) != NULL)
 		goto done;
-	}
 	for (i = 0; err == NULL && rfm_write_sql[i] != NULL; i++)
-		err = rfm_exec(db, rfm_write_sql[i], q->since ? since : NULL,
-		    now);
+		err = crm_money_conv_error(&cv, rfm_exec(db, rfm_write_sql[i],
+		    q->since ? since : NULL, now));
 	if (err == NULL)
 		err = rfm_groups(db, &cv, out, contacts);
 	if (err == NULL) {
@@ -314,14 +262,12 @@ crm_rfm_run(struct crm_db *db, const struct crm_rfm_query *q, cJSON **out,
 		    cJSON_CreateString(cv.to->code) : cJSON_CreateNull());
 		err = score_pass_event(db, "rfm", ev);
 	}
-	sqlite3_create_function(db->sql, "score_convert", 2, SQLITE_UTF8,
-	    NULL, NULL, NULL, NULL);
 done:
+	crm_money_conv_release(&cv);
 	crm_error_free(rfm_exec(db, "DROP TABLE IF EXISTS temp.rfm_cur",
 	    NULL, NULL));
 	crm_error_free(rfm_exec(db, "DROP TABLE IF EXISTS temp.rfm_base",
 	    NULL, NULL));
-	free(cv.v);
 	if (err != NULL) {
 		cJSON_Delete(*out);
 		*out = NULL;

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "crm_db.h"
 #include "crm_error.h"
 #include "crm_money.h"
 #include "tap.h"
@@ -253,11 +255,72 @@ test_rates(void)
 	    INT64_C(1079999999999999), "the largest amount converts exactly");
 }
 
+/* The shared converter: rates read once, in C and as an SQL function. */
+static void
+test_conv(struct crm_db *db)
+{
+	struct crm_money_conv cv;
+	struct crm_error *err;
+	sqlite3_stmt *st;
+	int64_t out = 0;
+
+	crm_error_free(crm_rate_set(db, cur("USD"), cur("EUR"),
+	    &(struct crm_rate){ 5, 1 }));
+	crm_error_free(crm_rate_set(db, cur("EUR"), cur("JPY"),
+	    &(struct crm_rate){ 160, 0 }));
+	crm_money_conv_init(&cv, db, NULL);
+	err = crm_money_conv_amount(&cv, 123, "USD", &out);
+	ok(err == NULL && out == 123, "no target: amounts pass through");
+	crm_money_conv_release(&cv);
+
+	crm_money_conv_init(&cv, db, cur("EUR"));
+	err = crm_money_conv_amount(&cv, 8000, "USD", &out);
+	ok(err == NULL && out == 4000, "USD 80.00 at 0.5 is EUR 40.00");
+	err = crm_money_conv_amount(&cv, 12000, "JPY", &out);
+	ok(err == NULL && out == 7500,
+	    "JPY 12000 through EUR-JPY 160 inverted is EUR 75.00");
+	is_int((int64_t)cv.n, 2, "each rate read once");
+	err = crm_money_conv_add(&cv, "GBP");
+	is_str(err ? err->msg : NULL, "no rate from GBP to EUR (set one with "
+	    "crm-deal rate set GBP EUR RATE)", "a missing rate is named");
+	crm_error_free(err);
+	err = crm_money_conv_add(&cv, "XYZ");
+	is_str(err ? err->msg : NULL, "amounts in unknown currency \"XYZ\"",
+	    "an unknown code is named");
+	crm_error_free(err);
+
+	ok(crm_money_conv_register(&cv, "conv") == NULL, "register conv()");
+	err = crm_db_prepare(db, "SELECT sum(conv(column1, column2)) FROM"
+	    " (VALUES (100, 'EUR'), (8000, 'USD'), (NULL, 'USD'),"
+	    " (160, 'JPY'))", &st);
+	if (err == NULL && sqlite3_step(st) == SQLITE_ROW)
+		is_int(sqlite3_column_int64(st, 0), 100 + 4000 + 100,
+		    "conv() in SQL: exact sums, NULL skipped");
+	else
+		ok(0, "conv() in SQL");
+	sqlite3_finalize(st);
+	crm_error_free(err);
+	err = crm_db_prepare(db, "SELECT conv(100, 'GBP')", &st);
+	if (err == NULL)
+		err = crm_money_conv_error(&cv, crm_db_step_done(db, st));
+	ok(err != NULL && err->code == CRM_EXIT_FAIL && strcmp(err->msg,
+	    "no rate from GBP to EUR (set one with crm-deal rate set GBP EUR "
+	    "RATE)") == 0, "a statement's failure is the converter's error");
+	crm_error_free(err);
+	crm_money_conv_release(&cv);
+	err = crm_db_prepare(db, "SELECT conv(1, 'EUR')", &st);
+	ok(err != NULL, "released: conv() is gone");
+	crm_error_free(err);
+}
+
 int
 main(void)
 {
+	char path[] = "/tmp/money_test.XXXXXX";
+	struct crm_db *db = NULL;
 	struct crm_error *err;
 	const struct crm_currency *c;
+	int fd;
 
 	test_table();
 	test_parse();
@@ -268,5 +331,16 @@ main(void)
 	is_str(err ? err->msg : NULL, "unknown currency \"EUX\" (did you mean "
 	    "\"EUR\"?)", "an unknown code suggests a near one");
 	crm_error_free(err);
+	if ((fd = mkstemp(path)) >= 0) {
+		close(fd);
+		setenv("CRM_USER", "tester", 1);
+		if ((err = crm_db_open(path, CRM_DB_WRITE, &db)) == NULL)
+			test_conv(db);
+		else
+			ok(0, "open a database");
+		crm_error_free(err);
+		crm_db_close(db);
+		unlink(path);
+	}
 	return done_testing();
 }
