@@ -11,6 +11,7 @@
 
 #include "crm_activity.h"
 #include "crm_db.h"
+#include "crm_filter.h"
 #include "crm_stream.h"
 #include "crm_util.h"
 
@@ -62,6 +63,39 @@ const char *const crm_task_all_table_columns[] = {
 const char *const crm_activity_log_types[] = {
 	"call", "email", "meeting", "note", NULL
 };
+
+/*
+ * What --where knows of an activity, over activities a.  "contact" is
+ * the name, or the email when there is none, as in the records.
+ */
+static const struct crm_field filter_fields[] = {
+	{ "id", "a.id", CRM_FT_INT },
+	{ "contact_id", "a.contact_id", CRM_FT_INT },
+	{ "contact", "(SELECT coalesce(nullif(c.name, ''), c.email)"
+	    " FROM contacts c WHERE c.id = a.contact_id)", CRM_FT_TEXT },
+	{ "deal_id", "a.deal_id", CRM_FT_INT },
+	{ "ticket_id", "a.ticket_id", CRM_FT_INT },
+	{ "type", "a.type", CRM_FT_TEXT },
+	{ "subject", "a.subject", CRM_FT_TEXT },
+	{ "body", "a.body", CRM_FT_TEXT },
+	{ "at", "a.at", CRM_FT_TIME },
+	{ "due_at", "a.due_at", CRM_FT_TIME },
+	{ "done_at", "a.done_at", CRM_FT_TIME },
+	{ "owner", "a.owner", CRM_FT_TEXT },
+	{ "created_at", "a.created_at", CRM_FT_TIME },
+	{ "updated_at", "a.updated_at", CRM_FT_TIME },
+};
+
+static const struct crm_fieldset fieldset = {
+	filter_fields, sizeof(filter_fields) / sizeof(filter_fields[0]),
+	NULL, NULL
+};
+
+const struct crm_fieldset *
+crm_activity_fieldset(void)
+{
+	return &fieldset;
+}
 
 /* The contact is named by its name, or its email when it has none. */
 #define SELECT_SQL "SELECT a.id, a.contact_id," \

@@ -17,6 +17,7 @@
 
 #include "crm_db.h"
 #include "crm_error.h"
+#include "crm_filter.h"
 #include "crm_util.h"
 
 /* The fields of an activity record, in output order; NULL-terminated. */
@@ -27,6 +28,9 @@ extern const char *const crm_task_table_columns[];
 extern const char *const crm_task_all_table_columns[];
 /* The types "log" takes: call, email, meeting, note (not task). */
 extern const char *const crm_activity_log_types[];
+
+/* The fields of --where over activities a (crm-report activity). */
+const struct crm_fieldset *crm_activity_fieldset(void);
 
 /* A new activity; text is borrowed for the call. */
 struct crm_activity_values {

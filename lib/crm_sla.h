@@ -72,6 +72,24 @@ struct crm_error *crm_sla_due(const struct crm_sla_cal *cal, time_t start,
 	    long secs, const struct crm_sla_span *pauses, size_t n,
 	    time_t *due);
 
+/* A time a ticket took: from start to end, less its pauses. */
+struct crm_sla_took {
+	time_t				 start;
+	time_t				 end;
+	const struct crm_sla_span	*pauses; /* sorted, not overlapping */
+	size_t				 n;
+	long				 secs;	/* the working time, out */
+};
+
+/*
+ * The working time of each of t[0..n-1] under cal (NULL: every second
+ * counts) into its secs, 0 when end is not after start: the inverse of
+ * crm_sla_due(), for the times tickets took.  Many at once, because
+ * entering the calendar's zone costs more than the counting.
+ */
+void	 crm_sla_elapsed(const struct crm_sla_cal *cal,
+	    struct crm_sla_took *t, size_t n);
+
 /* What `sla set` changes; NULL (or 0 for durations) leaves a value as is. */
 struct crm_sla_change {
 	const char	*priority;	/* required */

@@ -446,6 +446,55 @@ crm_sla_due(const struct crm_sla_cal *cal, time_t start, long secs,
 	return NULL;
 }
 
+/*
+ * Sum the stretches of working time from t to end that no pause covers.
+ * Past the horizon of next_work() there is no working time to count.
+ */
+static long
+count(const struct crm_sla_cal *cal, time_t t, time_t end,
+    const struct crm_sla_span *p, size_t n)
+{
+	time_t a, b, x;
+	long secs = 0;
+	size_t i = 0;
+
+	while (t < end) {
+		if (cal == NULL)
+			a = t, b = end;
+		else if (next_work(cal, t, &a, &b) != 0 || a >= end)
+			break;
+		if (b > end)
+			b = end;
+		while (i < n && p[i].end <= a)
+			i++;
+		if (i < n && p[i].start <= a) {
+			/* Paused at the start of the stretch: skip past. */
+			t = p[i].end;
+			continue;
+		}
+		x = i < n && p[i].start < b ? p[i].start : b;
+		secs += (long)(x - a);
+		t = x;
+	}
+	return secs;
+}
+
+void
+crm_sla_elapsed(const struct crm_sla_cal *cal, struct crm_sla_took *t,
+    size_t n)
+{
+	char *saved = NULL;
+	size_t i;
+
+	if (cal != NULL)
+		zone_enter(cal->tz, &saved);
+	for (i = 0; i < n; i++)
+		t[i].secs = count(cal, t[i].start, t[i].end, t[i].pauses,
+		    t[i].n);
+	if (cal != NULL)
+		zone_leave(saved);
+}
+
 int
 crm_sla_time(const char *iso, time_t *t)
 {

@@ -1,7 +1,8 @@
 /*
  * SLA business time: durations, working hours, the walk to a due time
  * across nights, weekends, holidays, daylight saving time changes and
- * pauses; then the due times of a ticket through the library, the next
+ * pauses, and back from two times to the working time between them;
+ * then the due times of a ticket through the library, the next
  * response to a customer's comment and a pending pause included.
  */
 #include <stdio.h>
@@ -283,6 +284,71 @@ ticket(struct crm_db *db)
 	is_str(field(db, id, "priority"), "low", "stored");
 }
 
+/* The working seconds from start to end under hours in tz (NULL: all). */
+static long
+took(const char *tz, const char *hours, const char *start, const char *end,
+    const struct crm_sla_span *p, size_t n)
+{
+	struct crm_sla_cal *cal = NULL;
+	struct crm_error *err;
+	struct crm_sla_took t = { at(start), at(end), p, n, -1 };
+
+	if (hours != NULL && (err = crm_sla_cal_new(tz, hours, &cal)) !=
+	    NULL) {
+		crm_error_free(err);
+		return -2;
+	}
+	crm_sla_elapsed(cal, &t, 1);
+	crm_sla_cal_free(cal);
+	return t.secs;
+}
+
+/* crm_sla_elapsed(), and that it undoes crm_sla_due(). */
+static void
+elapsed(void)
+{
+	static const char *const ends[] = { "2026-03-30T10:00:00Z",
+		"2026-03-27T15:00:00Z", "2026-04-02T05:00:00Z", NULL };
+	const char *office = "Mon-Fri 09:00-17:00";
+	struct crm_sla_span p = { at("2026-11-21T09:00:00Z"),
+		at("2026-11-21T13:00:00Z") };
+	struct crm_sla_cal *cal = NULL;
+	struct crm_error *err;
+	struct crm_sla_took t[3];
+	time_t due = 0;
+	int i;
+
+	is_int(took("UTC", office, "2026-11-20T16:00:00Z",
+	    "2026-11-23T10:00:00Z", NULL, 0), 7200,
+	    "Friday 16:00 to Monday 10:00: two office hours");
+	is_int(took(NULL, NULL, "2026-11-21T08:00:00Z", "2026-11-21T14:00:00Z",
+	    &p, 1), 7200, "wall clock, a 4 h pause left out");
+	is_int(took(NULL, NULL, "2026-11-21T10:00:00Z", "2026-11-21T09:00:00Z",
+	    NULL, 0), 0, "an end before the start is nothing");
+	is_int(took("UTC", office, "2026-11-21T10:00:00Z",
+	    "2026-11-22T20:00:00Z", NULL, 0), 0, "a weekend is nothing");
+	/* Berlin goes to summer time on Sunday 29 March 2026. */
+	err = crm_sla_cal_new("Europe/Berlin", office, &cal);
+	ok(err == NULL, "a Berlin calendar");
+	for (i = 0; cal != NULL && ends[i] != NULL; i++)
+		t[i] = (struct crm_sla_took){ at("2026-03-26T12:00:00Z"),
+		    at(ends[i]), NULL, 0, -1 };
+	if (cal != NULL) {
+		crm_sla_elapsed(cal, t, 3);
+		is_int(t[0].secs, 4 * 3600 + 8 * 3600 + 3 * 3600,
+		    "Thursday 13:00 CET to Monday 12:00 CEST");
+		err = crm_sla_due(cal, t[1].start, t[1].secs, NULL, 0, &due);
+		ok(err == NULL && due == t[1].end, "due undoes elapsed");
+		crm_error_free(err);
+		err = crm_sla_due(cal, t[2].start, t[2].secs, NULL, 0, &due);
+		/* 07:00 on Thursday: the time counted ended on Wednesday. */
+		ok(err == NULL && due == at("2026-04-01T15:00:00Z"),
+		    "before working hours: due when work stopped");
+		crm_error_free(err);
+	}
+	crm_sla_cal_free(cal);
+}
+
 int
 main(void)
 {
@@ -293,6 +359,7 @@ main(void)
 	durations();
 	hours();
 	walks();
+	elapsed();
 	setenv("CRM_USER", "tester", 1);
 	if ((fd = mkstemp(path)) < 0)
 		return 1;
