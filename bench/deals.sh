@@ -47,24 +47,6 @@ awk 'BEGIN { print "name,email"
 	for (i = 1; i <= 1000; i++) printf "Person %d,p%d@example.org\n", i, i }' \
     >"$work/contacts.csv"
 
-
-# median CMD...: the median wall time of $runs runs in $sec.
-median() {
-	: >"$work/times"
-	i=0
-	while [ "$i" -lt "$runs" ]; do
-		timed "$@"
-		echo "$sec" >>"$work/times"
-		i=$((i + 1))
-	done
-	sec=$(sort -n "$work/times" | awk '{ t[NR] = $1 }
-	    END { print t[int((NR + 1) / 2)] }')
-}
-
-row() {
-	printf '%-44s %8s s %6s MB\n' "$1" "$2" "$3"
-}
-
 echo "deals: $n ($(wc -c <"$work/deals.csv") bytes of CSV), $runs runs a read"
 rm -f "$work/bare.db"
 timed sqlite3 "$work/bare.db" ".import --csv $work/deals.csv deals"

@@ -8,6 +8,9 @@
 #   bench_need PROG...		each program on PATH, else exit 1
 #   timed CMD...		run CMD, stdout to /dev/null: $sec, $mb
 #				(wall clock, peak RSS, from GNU time)
+#   median CMD...		the median of $runs (BENCH_RUNS, 5) timed
+#				runs: $sec, $mb
+#   row NAME SEC MB		a line of the results
 
 bench_init() {
 	name=$1
@@ -51,4 +54,21 @@ timed() {
 $(tail -n 1 "$work/time")
 TIMED
 	mb=$(awk -v k="$kb" 'BEGIN { printf "%.0f", k / 1024 }')
+}
+
+median() {
+	: >"$work/runs"
+	i=0
+	while [ "$i" -lt "${runs:=${BENCH_RUNS:-5}}" ]; do
+		timed "$@"
+		echo "$sec $mb" >>"$work/runs"
+		i=$((i + 1))
+	done
+	read -r sec mb <<MEDIAN
+$(sort -n "$work/runs" | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }')
+MEDIAN
+}
+
+row() {
+	printf '%-44s %8s s %6s MB\n' "$1" "$2" "$3"
 }

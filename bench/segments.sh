@@ -22,24 +22,6 @@ runs=${BENCH_RUNS:-5}
 bench_need sqlite3 awk sort
 bench_init seg crm-contact crm-deal crm-segment
 
-# median CMD...: the median of $runs timed runs into $sec and $mb.
-median() {
-	: >"$work/runs"
-	i=0
-	while [ $i -lt "$runs" ]; do
-		timed "$@"
-		echo "$sec $mb" >>"$work/runs"
-		i=$((i + 1))
-	done
-	read -r sec mb <<EOF
-$(sort -n "$work/runs" | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }')
-EOF
-}
-
-row() {
-	printf '%-44s %6s s %5s MB\n' "$@"
-}
-
 if [ ! -s "$CRM_DB" ]; then
 	${CC:-cc} -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -o "$work/gen" \
 	    "$top/bench/gen.c" || exit 1

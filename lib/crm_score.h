@@ -16,6 +16,8 @@
 #ifndef CRM_SCORE_H
 #define CRM_SCORE_H
 
+#include <stddef.h>
+
 #include <sqlite3.h>
 #include <cjson/cJSON.h>
 
@@ -29,6 +31,8 @@
 extern const char *const crm_score_rule_columns[];	/* id, where, ... */
 extern const char *const crm_score_explain_columns[];	/* rule, ... */
 extern const char *const crm_rfm_columns[];		/* group, ... */
+/* The RFM groups in their printed order (static); *n is their count. */
+const char *const *crm_rfm_groups(size_t *n);
 
 /*
  * Points as a user writes them ("15", "-5") into *points; anything else
