@@ -120,6 +120,9 @@ bench-segments: all
 bench-campaign: all
 	CRM_BUILD=$(BUILD) sh bench/campaign.sh
 
+bench-report: all
+	CRM_BUILD=$(BUILD) sh bench/report.sh
+
 deps:
 	@if command -v apt-get >/dev/null 2>&1; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
@@ -165,5 +168,5 @@ fuzz:
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all bin check check-valgrind lint demo bench bench-deals bench-segments bench-campaign deps install uninstall clean fuzz
+.PHONY: all bin check check-valgrind lint demo bench bench-deals bench-segments bench-campaign bench-report deps install uninstall clean fuzz
 .SECONDARY:

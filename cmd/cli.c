@@ -375,9 +375,10 @@ completion(struct cli *cli, int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[0], "values") == 0 && argc == 2) {
+		/* A command may draw in formats of its own (svg). */
 		if (strcmp(argv[1], "format") == 0)
 			printf("jsonl\njson\ncsv\ntsv\ntable\n");
-		else if (cli->prog->values != NULL)
+		if (cli->prog->values != NULL)
 			cli->prog->values(cli, argv[1]);
 		return 0;
 	}

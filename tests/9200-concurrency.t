@@ -111,6 +111,10 @@ r_search() {
 		echo "$? search"
 		crm-deal list --fields id,stage >/dev/null 2>>logs/rerr
 		echo "$? deals"
+		crm-report pipeline >/dev/null 2>>logs/rerr
+		echo "$? pipeline"
+		crm-report customers --by source >/dev/null 2>>logs/rerr
+		echo "$? customers"
 	done >logs/reader2
 }
 
