@@ -90,7 +90,8 @@ grouping(const char *by, const char *col, const char *tcol,
 #define ACTIVITY_COLUMNS "calls", "emails", "meetings", "notes", \
 	"tasks_done", "total", "overdue_tasks", NULL
 static const char *const activity_owner[] = { "owner", ACTIVITY_COLUMNS };
-static const char *const activity_period[] = { "period", ACTIVITY_COLUMNS };
+static const char *const activity_period[] = { "period", "owner",
+	ACTIVITY_COLUMNS };
 
 /*
  * An activity counts when it was done: a call, email, meeting or note at
@@ -99,7 +100,7 @@ static const char *const activity_period[] = { "period", ACTIVITY_COLUMNS };
  */
 REPORT_FN(report_activity)
 {
-	struct crm_buf sql = CRM_BUF_INIT;
+	struct crm_buf sql = CRM_BUF_INIT, owner = CRM_BUF_INIT;
 	struct crm_filter *f = NULL;
 	struct crm_error *err;
 	sqlite3_stmt *st;
@@ -111,7 +112,13 @@ REPORT_FN(report_activity)
 	    "a.id", "activities a", &cond, &f)) != NULL)
 		return err;
 	grouping(by, "x.owner", "x.t", NULL, &key, &name, &order);
-	crm_buf_addf(&sql, PARAMS "SELECT %s AS %s,"
+	/* Per owner per period: a period's rows, an owner each. */
+	if (crm_report_is_period(by)) {
+		crm_buf_adds(&owner, "x.owner AS owner,");
+		free(order);
+		order = crm_xstrdup("1, 2 IS NULL, 2");
+	}
+	crm_buf_addf(&sql, PARAMS "SELECT %s AS %s, %s"
 	    " sum(x.type = 'call') AS calls, sum(x.type = 'email') AS emails,"
 	    " sum(x.type = 'meeting') AS meetings,"
 	    " sum(x.type = 'note') AS notes,"
@@ -122,15 +129,18 @@ REPORT_FN(report_activity)
 	    " a.type <> 'task' THEN a.at ELSE coalesce(a.done_at, a.due_at)"
 	    " END AS t FROM activities a WHERE %s) x, p"
 	    " WHERE (x.type <> 'task' OR x.done_at IS NOT NULL OR x.t < p.now)"
-	    " AND " IN_RANGE("x.t") " GROUP BY 1 ORDER BY %s", key, name,
-	    cond, order);
+	    " AND " IN_RANGE("x.t") " GROUP BY %s ORDER BY %s", key, name,
+	    crm_buf_str(&owner), cond, crm_report_is_period(by) ? "1, 2" :
+	    "1", order);
 	if ((err = prepare(db, sql.buf, o->since, o->until, f, &st)) == NULL)
 		err = crm_report_rows(db, st, r);
 	r->columns = strcmp(name, "period") == 0 ? activity_period :
 	    activity_owner;
 	r->label = r->columns[0];
 	r->value = "total";
+	r->series = r->columns == activity_period ? "owner" : NULL;
 	r->periodic = crm_report_is_period(by);
+	crm_buf_release(&owner);
 	crm_buf_release(&sql);
 	crm_filter_free(f);
 	free(cond);

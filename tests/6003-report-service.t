@@ -6,7 +6,7 @@
 # calendar (Mon-Fri 09:00-17:00 UTC) and, for wall-clock policies,
 # against julianday() arithmetic with the pauses taken out.
 . "${CRM_TOP:-.}/tests/lib.sh"
-plan 49
+plan 50
 
 # at TIME CMD...: run CMD as if at TIME, its output dropped.
 at() {
@@ -263,15 +263,21 @@ is "$(body | cut -d, -f1,8)" "$(crm-contact tasks --overdue -o csv \
     "overdue agrees with crm-contact tasks --overdue"
 
 run crm-report activity --by month -o csv
-expect_out 'period,calls,emails,meetings,notes,tasks_done,total,overdue_tasks
-2026-10,1,0,0,0,0,1,0
-2026-11,2,1,1,1,1,6,1' "activity by month: a task by when it was done"
+expect_out 'period,owner,calls,emails,meetings,notes,tasks_done,total,overdue_tasks
+2026-10,ann,1,0,0,0,0,1,0
+2026-11,ann,1,1,0,0,1,3,1
+2026-11,bo,1,0,1,1,0,3,0' "activity by month, per owner: a task by when it was done"
+is "$(body | cut -d, -f1,2,8)" "$(sql "SELECT substr(CASE WHEN type = 'task'
+    THEN done_at ELSE at END, 1, 7) AS m, owner, count(*) FROM activities
+    WHERE type <> 'task' OR done_at IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2" |
+    tr '|' ,)" "per owner per month agrees with SQL"
 
 run crm-report activity --by week --since 2026-11-01 --until 2026-11-21 \
     --where 'type != note' -o csv
-expect_out 'period,calls,emails,meetings,notes,tasks_done,total,overdue_tasks
-2026-W45,1,1,1,0,1,4,0
-2026-W47,0,0,0,0,0,0,1' "range, --where and ISO weeks"
+expect_out 'period,owner,calls,emails,meetings,notes,tasks_done,total,overdue_tasks
+2026-W45,ann,1,1,0,0,1,3,0
+2026-W45,bo,0,0,1,0,0,1,0
+2026-W47,ann,0,0,0,0,0,0,1' "range, --where and ISO weeks"
 is "$(sql "SELECT count(*) FROM activities WHERE type NOT IN ('note',
     'task') AND at >= '2026-11-01' AND at < '2026-11-21'")" 3 \
     "range agrees with SQL"
