@@ -6,9 +6,9 @@
  * At most once: a row is claimed (status claimed, committed) before its
  * SMTP transaction and marked sent with the server's reply in the
  * transaction that claims the next row.  A run dies between the two only
- * while that one message is in flight, so at most that one row is left
- * claimed; the next run, which holds the lock the dead one held, makes
- * it unknown instead of sending it again.
+ * while a message is in flight, so at most one row a connection is left
+ * tried; the next run, which holds the lock the dead one held, makes it
+ * unknown instead of sending it again.
  *
  * Without a sync to disk a message: rows are reserved (claimed,
  * claimed_at NULL) in batches, in a transaction synced to disk; each
@@ -20,12 +20,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <poll.h>
-#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -228,7 +228,7 @@ struct claim {
 	sqlite3_int64	 contact;
 };
 
-/* The state of one connection's loop over the send log. */
+/* The state of a run's loop over the send log. */
 struct loop {
 	struct crm_db		*db;
 	const struct campaign	*k;

@@ -3,6 +3,16 @@
 . "${CRM_TOP:-.}/tests/lib.sh"
 plan 6
 
+# Under make check-valgrind, CRM_BUILD holds wrappers that run each command
+# under valgrind: building into it would put the plain commands in their
+# place for every test after this one.
+if [ -n "${CRM_VALGRIND:-}" ]; then
+	for _ in 1 2 3 4 5 6; do
+		skip "make install: not a memory check"
+	done
+	exit 0
+fi
+
 dest=$T_DIR/dest
 run make -C "$CRM_TOP" -s install DESTDIR="$dest" PREFIX=/opt/crm \
     BUILD="$CRM_BUILD"
