@@ -368,8 +368,6 @@ crm_activity_tasks(struct crm_db *db, const struct crm_task_query *q,
 	struct crm_buf sql = CRM_BUF_INIT;
 	struct crm_error *err;
 	sqlite3_stmt *st;
-	cJSON *rec;
-	int rc, stop = 0;
 
 	if (q->due_day != NULL) {
 		if (crm_time_parse(q->due_day, day, NULL) != 0)
@@ -393,15 +391,7 @@ crm_activity_tasks(struct crm_db *db, const struct crm_task_query *q,
 	}
 	if (q->overdue)
 		crm_db_bind_text(st, 4, now);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rec = row_record(st);
-		stop = fn(rec, arg);
-		cJSON_Delete(rec);
-	}
-	if (!stop && rc != SQLITE_DONE)
-		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
-	return err;
+	return crm_db_each_row(db, st, row_record, fn, arg);
 }
 
 struct crm_error *

@@ -577,29 +577,28 @@ crm_rate_delete(struct crm_db *db, const struct crm_currency *from,
 	return rate_event(db, id, "delete", from->code, to->code, old, NULL);
 }
 
+static cJSON *
+rate_record(sqlite3_stmt *st)
+{
+	cJSON *rec = cJSON_CreateObject();
+	int i;
+
+	for (i = 0; crm_rate_columns[i] != NULL; i++)
+		cJSON_AddItemToObject(rec, crm_rate_columns[i],
+		    crm_db_column_json(st, i));
+	return rec;
+}
+
 struct crm_error *
 crm_rate_list(struct crm_db *db, int (*fn)(const cJSON *, void *), void *arg)
 {
 	struct crm_error *err;
 	sqlite3_stmt *st;
-	cJSON *rec;
-	int rc, i, stop = 0;
 
 	if ((err = crm_db_prepare(db, "SELECT base, quote, rate, updated_at"
 	    " FROM rates ORDER BY base, quote", &st)) != NULL)
 		return err;
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rec = cJSON_CreateObject();
-		for (i = 0; crm_rate_columns[i] != NULL; i++)
-			cJSON_AddItemToObject(rec, crm_rate_columns[i],
-			    crm_db_column_json(st, i));
-		stop = fn(rec, arg);
-		cJSON_Delete(rec);
-	}
-	if (!stop && rc != SQLITE_DONE)
-		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
-	return err;
+	return crm_db_each_row(db, st, rate_record, fn, arg);
 }
 
 struct crm_error *

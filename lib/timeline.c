@@ -180,9 +180,7 @@ crm_timeline_list(struct crm_db *db, sqlite3_int64 contact_id, long limit,
 	struct crm_buf sql = CRM_BUF_INIT;
 	struct crm_error *err;
 	sqlite3_stmt *st;
-	cJSON *rec;
 	size_t i;
-	int rc, stop = 0;
 
 	for (i = 0; i < NSOURCES; i++)
 		crm_buf_addf(&sql, "%sSELECT *, %zu FROM (%s)",
@@ -194,13 +192,5 @@ crm_timeline_list(struct crm_db *db, sqlite3_int64 contact_id, long limit,
 		return err;
 	sqlite3_bind_int64(st, 1, contact_id);
 	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rec = row_record(st);
-		stop = fn(rec, arg);
-		cJSON_Delete(rec);
-	}
-	if (!stop && rc != SQLITE_DONE)
-		err = crm_db_error(db, rc);
-	sqlite3_finalize(st);
-	return err;
+	return crm_db_each_row(db, st, row_record, fn, arg);
 }
