@@ -32,7 +32,6 @@ int	 campaign_print_list(struct cli *cli, const char *const *cols,
  * error (reported). */
 sqlite3_int64 campaign_one(struct cli *cli, int argc, char **argv, int mode);
 /* A positive number for --name, or a usage error. */
-long	 campaign_number(struct cli *cli, const char *name, const char *arg);
 /* --rate N/s, or a usage error. */
 double	 campaign_rate(struct cli *cli, const char *arg);
 /* The worse of two exit statuses: 1 and 2 over 75 over 0. */

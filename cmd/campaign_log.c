@@ -138,7 +138,7 @@ campaign_cmd_stats(struct cli *cli, int argc, char **argv)
 	int ind, days = 30;
 
 	while (cli_getopt(cli, argc, argv, &arg, &ind) != -1)
-		days = (int)campaign_number(cli, "days", arg);
+		days = (int)cli_number(cli, "--days", arg, 1, LONG_MAX);
 	if ((id = campaign_one(cli, argc - ind, argv + ind, CRM_DB_READ)) == 0)
 		return cli->status;
 	if ((err = crm_campaign_stats(cli->db, id, days, &rec)) == NULL &&

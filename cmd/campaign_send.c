@@ -51,20 +51,6 @@ progress(long done, long total, void *arg)
 	fprintf(stderr, "\r%s: %ld of %ld", (const char *)arg, done, total);
 }
 
-long
-campaign_number(struct cli *cli, const char *name, const char *arg)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno != 0 || v < 1)
-		cli_usage_error(cli, "--%s: expected a positive number, got "
-		    "\"%s\"", name, arg);
-	return v;
-}
-
 double
 campaign_rate(struct cli *cli, const char *arg)
 {
@@ -180,13 +166,14 @@ campaign_cmd_send(struct cli *cli, int argc, char **argv)
 	memset(&run, 0, sizeof(run));
 	while ((c = cli_getopt(cli, argc, argv, &arg, &ind)) != -1) {
 		if (c == O_MAX)
-			run.max = campaign_number(cli, "max", arg);
+			run.max = cli_number(cli, "--max", arg, 1, LONG_MAX);
 		else if (c == O_RATE)
 			run.rate = campaign_rate(cli, arg);
 		else if (c == O_DUE)
 			due = 1;
 		else if (c == O_CONNECTIONS) {
-			run.connections = (int)campaign_number(cli, "connections", arg);
+			run.connections = (int)cli_number(cli,
+			    "--connections", arg, 1, LONG_MAX);
 			if (run.connections > CRM_CAMPAIGN_CONNECTIONS)
 				cli_usage_error(cli, "--connections: at most %d",
 				    CRM_CAMPAIGN_CONNECTIONS);
@@ -404,7 +391,7 @@ campaign_cmd_tick(struct cli *cli, int argc, char **argv)
 	memset(&run, 0, sizeof(run));
 	while ((c = cli_getopt(cli, argc, argv, &arg, &ind)) != -1) {
 		if (c == O_MAX)
-			run.max = campaign_number(cli, "max", arg);
+			run.max = cli_number(cli, "--max", arg, 1, LONG_MAX);
 		else
 			run.rate = campaign_rate(cli, arg);
 	}

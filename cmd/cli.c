@@ -165,6 +165,24 @@ cli_error(struct cli *cli, struct crm_error *err)
 	return code;
 }
 
+long
+cli_number(struct cli *cli, const char *what, const char *arg, long min,
+    long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (*arg != '\0' && *end == '\0' && errno == 0 && v >= min && v <= max)
+		return v;
+	if (max == LONG_MAX)
+		cli_usage_error(cli, "%s: expected a %s number, got \"%s\"",
+		    what, min > 0 ? "positive" : "non-negative", arg);
+	cli_usage_error(cli, "%s: expected a number from %ld to %ld, got "
+	    "\"%s\"", what, min, max, arg);
+}
+
 void
 cli_warn(struct cli *cli, const char *fmt, ...)
 {

@@ -8,6 +8,7 @@
 #ifndef CRM_CLI_H
 #define CRM_CLI_H
 
+#include <limits.h>
 #include <stdio.h>
 
 #include "crm_db.h"
@@ -87,6 +88,14 @@ int	 cli_getopt(struct cli *cli, int argc, char **argv, const char **arg,
 /* Exit 2 with "PROG VERB: MSG" and the usage line. */
 void	 cli_usage_error(struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
+
+/*
+ * The whole number arg, from min to max (LONG_MAX: no bound), for the
+ * option or operand what ("--limit"); else exit 2 with "what: expected a
+ * positive number, got ...".
+ */
+long	 cli_number(struct cli *cli, const char *what, const char *arg,
+	    long min, long max);
 
 /* Print "PROG: MSG" for err, free it, raise cli->status; returns code. */
 int	 cli_error(struct cli *cli, struct crm_error *err);

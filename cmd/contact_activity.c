@@ -65,20 +65,6 @@ const struct cli_opt contact_search_opts[] = {
 /* Task references on stdin are their ids, or records with an "id". */
 static const char *const task_ref_keys[] = { "id", NULL };
 
-static long
-parse_limit(struct cli *cli, const char *arg)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno != 0 || n < 1)
-		cli_usage_error(cli, "--limit: expected a positive number, "
-		    "got \"%s\"", arg);
-	return n;
-}
-
 /*
  * Print these activities (after the commit) on out, made before the
  * writes so that a bad -o or --fields writes nothing; frees out.
@@ -356,7 +342,7 @@ contact_timeline(struct cli *cli, int argc, char **argv)
 
 	while ((c = cli_getopt(cli, argc, argv, &arg, &ind)) != -1)
 		if (c == A_LIMIT)
-			limit = parse_limit(cli, arg);
+			limit = cli_number(cli, "--limit", arg, 1, LONG_MAX);
 	if (ind == argc)
 		cli_usage_error(cli, "no contact given");
 	if (argc - ind > 1)
@@ -405,7 +391,7 @@ contact_search(struct cli *cli, int argc, char **argv)
 
 	while ((c = cli_getopt(cli, argc, argv, &arg, &ind)) != -1)
 		if (c == A_LIMIT)
-			limit = parse_limit(cli, arg);
+			limit = cli_number(cli, "--limit", arg, 1, LONG_MAX);
 	if (ind == argc)
 		cli_usage_error(cli, "nothing to search for");
 	for (i = ind; i < argc; i++)

@@ -275,7 +275,6 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	struct crm_error *err;
 	struct crm_out *out = NULL;
 	const char *arg;
-	char *end;
 	int c, ind;
 
 	while ((c = cli_getopt(cli, argc, argv, &arg, &ind)) != -1) {
@@ -283,14 +282,8 @@ cmd_list(struct cli *cli, int argc, char **argv)
 			q.where = arg;
 		else if (c == O_SORT)
 			q.sort = arg;
-		else if (c == O_LIMIT) {
-			errno = 0;
-			q.limit = strtol(arg, &end, 10);
-			if (*arg == '\0' || *end != '\0' || errno != 0 ||
-			    q.limit < 1)
-				cli_usage_error(cli, "--limit: expected a "
-				    "positive number, got \"%s\"", arg);
-		}
+		else if (c == O_LIMIT)
+			q.limit = cli_number(cli, "--limit", arg, 1, LONG_MAX);
 	}
 	if (ind < argc)
 		cli_usage_error(cli, "unexpected argument \"%s\" (use "

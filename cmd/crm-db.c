@@ -204,20 +204,6 @@ event_one(const cJSON *ev, void *arg)
 	return crm_out_closed(f->out);
 }
 
-static long
-parse_number(struct cli *cli, const char *opt, const char *arg, long min)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno != 0 || n < min)
-		cli_usage_error(cli, "--%s: expected a %s number, got \"%s\"",
-		    opt, min > 0 ? "positive" : "non-negative", arg);
-	return n;
-}
-
 /*
  * --follow streams: table and json wait for the end, so they are refused
  * when asked for and replaced by jsonl when merely the default.
@@ -273,9 +259,9 @@ cmd_events(struct cli *cli, int argc, char **argv)
 
 	while ((c = cli_getopt(cli, argc, argv, &arg, &ind)) != -1) {
 		if (c == O_SINCE)
-			q.since = parse_number(cli, "since", arg, 0);
+			q.since = cli_number(cli, "--since", arg, 0, LONG_MAX);
 		else if (c == O_LIMIT)
-			q.limit = parse_number(cli, "limit", arg, 1);
+			q.limit = cli_number(cli, "--limit", arg, 1, LONG_MAX);
 		else if (c == O_ENTITY)
 			q.entity = arg;
 		else if (c == 'f')

@@ -67,20 +67,6 @@ static const struct cli_opt show_opts[] = {
 
 const char *const deal_ref_keys[] = { "id", NULL };
 
-long
-deal_number(struct cli *cli, const char *name, const char *arg)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno != 0 || v < 1)
-		cli_usage_error(cli, "--%s: expected a positive number, got "
-		    "\"%s\"", name, arg);
-	return v;
-}
-
 void
 deal_as_of(struct cli *cli, const char *arg, char *bound)
 {
@@ -254,7 +240,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		else if (c == O_SORT)
 			q.sort = arg;
 		else if (c == O_LIMIT)
-			q.limit = deal_number(cli, "limit", arg);
+			q.limit = cli_number(cli, "--limit", arg, 1, LONG_MAX);
 		else {
 			deal_as_of(cli, arg, bound);
 			q.as_of = bound;

@@ -74,20 +74,6 @@ static const struct cli_opt delete_opts[] = {
 static const char *const segment_ref_keys[] = { "id", "name", NULL };
 static const char *const contact_ref_keys[] = { "contact_id", "id", NULL };
 
-long
-segment_number(struct cli *cli, const char *name, const char *arg)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno != 0 || v < 1)
-		cli_usage_error(cli, "--%s: expected a positive number, got "
-		    "\"%s\"", name, arg);
-	return v;
-}
-
 static struct crm_error *
 get_segment(struct cli *cli, sqlite3_int64 id, void *arg, cJSON **rec)
 {
@@ -309,7 +295,7 @@ cmd_members(struct cli *cli, int argc, char **argv)
 		if (c == O_SORT)
 			q.sort = arg;
 		else if (c == O_LIMIT)
-			q.limit = segment_number(cli, "limit", arg);
+			q.limit = cli_number(cli, "--limit", arg, 1, LONG_MAX);
 		else
 			op = set_op(cli, op, c);
 	}
@@ -360,7 +346,7 @@ cmd_try(struct cli *cli, int argc, char **argv)
 		else if (c == O_SORT)
 			q.sort = arg;
 		else
-			q.limit = segment_number(cli, "limit", arg);
+			q.limit = cli_number(cli, "--limit", arg, 1, LONG_MAX);
 	}
 	if (ind < argc)
 		cli_usage_error(cli, "unexpected argument \"%s\"", argv[ind]);

@@ -91,20 +91,6 @@ struct batch {
 	const char	*arg2;		/* queue */
 };
 
-static long
-number(struct cli *cli, const char *name, const char *arg, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno != 0 || v < 1 || v > max)
-		cli_usage_error(cli, "%s: expected a number from 1 to %ld, got "
-		    "\"%s\"", name, max, arg);
-	return v;
-}
-
 /*
  * The body: --body's text, or stdin for "-" or when there is no --body
  * and stdin is not a terminal (need: a terminal is then an error).
@@ -251,7 +237,8 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		else if (c == O_SORT)
 			q.sort = arg;
 		else
-			q.limit = number(cli, "--limit", arg, 1000000000L);
+			q.limit = cli_number(cli, "--limit", arg, 1,
+			    1000000000L);
 	}
 	if (ind < argc)
 		cli_usage_error(cli, "unexpected argument \"%s\" (use "
@@ -441,7 +428,7 @@ cmd_rate(struct cli *cli, int argc, char **argv)
 		r.comment = arg;
 	if (argc - ind != 2)
 		cli_usage_error(cli, "expected ID SCORE");
-	r.score = (int)number(cli, "score", argv[ind + 1], 5);
+	r.score = (int)cli_number(cli, "score", argv[ind + 1], 1, 5);
 	return run_batch(cli, &r.b, 1, argv + ind);
 }
 

@@ -53,7 +53,6 @@ int	 deal_print_ids(struct cli *cli, const sqlite3_int64 *ids, size_t n,
 	    const char *as_of);
 
 /* A positive number for option name, or a usage error. */
-long	 deal_number(struct cli *cli, const char *name, const char *arg);
 
 /* The --as-of bound into bound, or a usage error. */
 void	 deal_as_of(struct cli *cli, const char *arg, char *bound);

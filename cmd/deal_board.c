@@ -240,7 +240,7 @@ deal_cmd_board(struct cli *cli, int argc, char **argv)
 		else if (c == O_CURRENCY)
 			q.currency = arg;
 		else if (c == O_TOP)
-			q.top = (int)deal_number(cli, "top", arg);
+			q.top = (int)cli_number(cli, "--top", arg, 1, LONG_MAX);
 		else {
 			deal_as_of(cli, arg, bound);
 			q.as_of = bound;

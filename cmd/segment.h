@@ -13,6 +13,5 @@ int	 segment_cmd_rfm(struct cli *cli, int argc, char **argv);
 extern const struct cli_opt segment_score_opts[], segment_rfm_opts[];
 
 /* A number for option name, or a usage error. */
-long	 segment_number(struct cli *cli, const char *name, const char *arg);
 
 #endif

@@ -75,21 +75,6 @@ struct kb_args {
 	const char		*names[8];	/* their option names */
 };
 
-static long
-limit_arg(struct cli *cli, const char *arg)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno != 0 || v < 1 ||
-	    v > 1000000000L)
-		cli_usage_error(cli, "--limit: expected a number from 1 to "
-		    "1000000000, got \"%s\"", arg);
-	return v;
-}
-
 /* The sub-command in argv[0], or a usage error. */
 static int
 sub(struct cli *cli, int argc, char **argv)
@@ -137,7 +122,10 @@ parse(struct cli *cli, int argc, char **argv, struct kb_args *k, int *ind)
 		case K_UNTAG: tags(cli, &k->untags, arg); break;
 		case K_WHERE: k->q.where = arg; break;
 		case K_SORT: k->q.sort = arg; break;
-		default: k->q.limit = limit_arg(cli, arg); break;
+		default:
+			k->q.limit = cli_number(cli, "--limit", arg, 1,
+			    1000000000L);
+			break;
 		}
 	}
 }
@@ -369,7 +357,7 @@ ticket_suggest(struct cli *cli, int argc, char **argv)
 	int ind;
 
 	while (cli_getopt(cli, argc, argv, &arg, &ind) != -1)
-		limit = limit_arg(cli, arg);
+		limit = cli_number(cli, "--limit", arg, 1, 1000000000L);
 	if (argc - ind != 1)
 		cli_usage_error(cli, argc == ind ? "no ticket given" :
 		    "one ticket at a time");
