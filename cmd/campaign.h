@@ -47,10 +47,7 @@ void	 campaign_add_due(sqlite3_int64 id, const char *name, void *arg);
 
 /* The verbs kept in their own files, and their option tables. */
 int	 campaign_cmd_send(struct cli *, int, char **);
-int	 campaign_cmd_schedule(struct cli *, int, char **);
-int	 campaign_cmd_pause(struct cli *, int, char **);
-int	 campaign_cmd_resume(struct cli *, int, char **);
-int	 campaign_cmd_cancel(struct cli *, int, char **);
+int	 campaign_cmd_control(struct cli *, int, char **);
 int	 campaign_cmd_sequence(struct cli *, int, char **);
 int	 campaign_cmd_tick(struct cli *, int, char **);
 int	 campaign_cmd_status(struct cli *, int, char **);

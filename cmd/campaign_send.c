@@ -222,10 +222,14 @@ campaign_cmd_send(struct cli *cli, int argc, char **argv)
 	return status;
 }
 
-/* schedule, pause, resume, cancel: a change of status, printed. */
-static int
-control(struct cli *cli, int argc, char **argv, const char *action)
+/*
+ * schedule, pause, resume, cancel: a change of status, printed; the verb
+ * names the change.
+ */
+int
+campaign_cmd_control(struct cli *cli, int argc, char **argv)
 {
+	const char *action = cli->verb->name;
 	struct crm_error *err;
 	sqlite3_int64 id;
 	const char *arg;
@@ -244,30 +248,6 @@ control(struct cli *cli, int argc, char **argv, const char *action)
 	    NULL)
 		return cli_error(cli, err);
 	return campaign_print_ids(cli, &id, 1);
-}
-
-int
-campaign_cmd_schedule(struct cli *cli, int argc, char **argv)
-{
-	return control(cli, argc, argv, "schedule");
-}
-
-int
-campaign_cmd_pause(struct cli *cli, int argc, char **argv)
-{
-	return control(cli, argc, argv, "pause");
-}
-
-int
-campaign_cmd_resume(struct cli *cli, int argc, char **argv)
-{
-	return control(cli, argc, argv, "resume");
-}
-
-int
-campaign_cmd_cancel(struct cli *cli, int argc, char **argv)
-{
-	return control(cli, argc, argv, "cancel");
 }
 
 static int

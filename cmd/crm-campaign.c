@@ -447,13 +447,13 @@ static const struct cli_verb verbs[] = {
 	    test_opts, CLI_DBOPT },
 	{ "send", campaign_cmd_send, "[NAME]", "send to the recipients not sent to "
 	    "yet", campaign_send_opts, CLI_DBOPT | CLI_OUTPUT },
-	{ "schedule", campaign_cmd_schedule, "NAME AT", "send from that time on, with "
+	{ "schedule", campaign_cmd_control, "NAME AT", "send from that time on, with "
 	    "send --due", NULL, CLI_DBOPT | CLI_OUTPUT },
-	{ "pause", campaign_cmd_pause, "NAME", "stop sending until resumed", NULL,
+	{ "pause", campaign_cmd_control, "NAME", "stop sending until resumed", NULL,
 	    CLI_DBOPT | CLI_OUTPUT },
-	{ "resume", campaign_cmd_resume, "NAME", "send again after a pause", NULL,
+	{ "resume", campaign_cmd_control, "NAME", "send again after a pause", NULL,
 	    CLI_DBOPT | CLI_OUTPUT },
-	{ "cancel", campaign_cmd_cancel, "NAME", "never send the rest", NULL,
+	{ "cancel", campaign_cmd_control, "NAME", "never send the rest", NULL,
 	    CLI_DBOPT | CLI_OUTPUT },
 	{ "status", campaign_cmd_status, "[NAME...]", "where campaigns stand: status, "
 	    "time, counts", NULL, CLI_DBOPT | CLI_OUTPUT },
