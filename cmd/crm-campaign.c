@@ -457,8 +457,8 @@ static const struct cli_verb verbs[] = {
 	    CLI_DBOPT | CLI_OUTPUT },
 	{ "status", campaign_cmd_status, "[NAME...]", "where campaigns stand: status, "
 	    "time, counts", NULL, CLI_DBOPT | CLI_OUTPUT },
-	{ "sends", campaign_cmd_sends, "NAME", "print the send log", campaign_sends_opts,
-	    CLI_DBOPT | CLI_OUTPUT },
+	{ "sends", campaign_cmd_sends, "NAME", "print the send log",
+	    campaign_sends_opts, CLI_DBOPT | CLI_OUTPUT },
 	{ "failed", campaign_cmd_failed, "NAME", "print the recipients that failed",
 	    NULL, CLI_DBOPT | CLI_OUTPUT },
 	{ "retry", campaign_cmd_retry, "NAME", "queue the failed recipients again",
