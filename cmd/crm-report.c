@@ -4,7 +4,6 @@
  * their options are made from crm_reports[], so that a report's options,
  * its --help and the completions cannot disagree.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,21 +142,6 @@ parse_time(struct cli *cli, const char *name, const char *arg, int day,
 		out[10] = '\0';
 }
 
-static int
-parse_days(struct cli *cli, const char *arg)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno != 0 || v < 1 ||
-	    v > 36500)
-		cli_usage_error(cli, "--days: expected a number of days from "
-		    "1 to 36500, got \"%s\"", arg);
-	return (int)v;
-}
-
 /* What to draw instead of records. */
 enum draw { DRAW_NONE, DRAW_CHART, DRAW_SVG };
 
@@ -222,7 +206,7 @@ parse_opts(struct cli *cli, int argc, char **argv, struct crm_report_opts *o)
 			o->currency = arg;
 			break;
 		case O_DAYS:
-			o->days = parse_days(cli, arg);
+			o->days = (int)cli_number(cli, "--days", arg, 1, 36500);
 			break;
 		case O_PIPELINE:
 			o->pipeline = arg;
